@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything Earshot needs on Debian 12 and builds it: system packages (ffmpeg, the
+# PocketSphinx engine and its English model, speech synthesis for test recordings, Chromium for UI
+# tests), npm dependencies, the TypeScript build and the native PocketSphinx decoder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  ffmpeg
+  pocketsphinx pocketsphinx-en-us pocketsphinx-testdata libpocketsphinx-dev libsphinxbase-dev
+  pkg-config gcc make python3 g++
+  flite espeak-ng
+  chromium
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# onnxruntime-node would otherwise try to download CUDA libraries; its CPU binary ships in the package.
+export ONNXRUNTIME_NODE_INSTALL=skip
+npm ci --no-audit --no-fund
+npm run build

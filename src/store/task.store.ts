@@ -1,0 +1,134 @@
+import type { TaskEvent, TaskEventType } from '../core/event.js';
+import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
+import type { Transcript } from '../core/transcript.js';
+import type { Role, User } from '../core/user.js';
+
+/** Which tasks a caller may see: one user's, or (admin) everybody's. */
+export type Scope = { userId: string } | { admin: true };
+
+export interface NewTask {
+  id: string;
+  userId: string;
+  priority: number;
+  sourceName: string;
+  mediaPath: string;
+  mediaBytes: number;
+  options: TaskOptions;
+  callbackUrl: string | null;
+  maxAttempts: number;
+  durationSeconds: number | null;
+}
+
+export interface ListFilter {
+  status?: TaskStatus;
+  limit: number;
+  offset: number;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  /** Tasks matching the filter (for paging). */
+  total: number;
+  /** The scope's tasks by status, ignoring the status filter. */
+  counts: Record<TaskStatus, number>;
+}
+
+export interface ProgressUpdate {
+  stage: TaskStage;
+  doneSeconds: number;
+  durationSeconds?: number;
+  speed?: number | null;
+}
+
+export interface FailureInfo {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** A planned chunk and, once recognised, its checkpoint. */
+export interface ChunkRow extends ChunkPlan {
+  checkpoint: ChunkCheckpoint | null;
+}
+
+export interface StoredPlan {
+  /** True once the whole recording has been planned; a resumed run may then skip VAD. */
+  complete: boolean;
+  chunks: ChunkRow[];
+}
+
+/**
+ * The persistent task queue. Every transition is one atomic operation; those a worker makes
+ * (heartbeat, progress, plan, checkpoint, complete, fail) succeed only while `workerId` holds the
+ * task's lease, so a worker that lost its lease (expiry, cancel, delete) can never overwrite the
+ * row. Every transition appends to the event log in the same transaction. Implemented by SQLite
+ * and PostgreSQL adapters and checked by one conformance suite.
+ */
+export interface TaskStore {
+  /** Applies pending migrations. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // --- users ---
+  createUser(name: string, role: Role, tokenHash: string): Promise<User>;
+  findUserByTokenHash(tokenHash: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+
+  // --- creating and reading tasks ---
+  /** Inserts a queued task. Rejects with QueueFullError when `maxQueued` tasks are already queued. */
+  enqueue(task: NewTask, maxQueued: number): Promise<Task>;
+  /** A task visible in `scope`, or null (missing and foreign look the same). */
+  get(id: string, scope: Scope): Promise<Task | null>;
+  list(scope: Scope, filter: ListFilter): Promise<TaskPage>;
+  countByStatus(): Promise<Record<TaskStatus, number>>;
+
+  // --- worker transitions ---
+  /**
+   * Atomically takes the best runnable task (status queued, runAt <= now; highest priority, then
+   * oldest) for `workerId`, counts an attempt and grants a lease of `leaseMs`. Null if none.
+   */
+  claim(workerId: string, leaseMs: number): Promise<Task | null>;
+  /** Extends the lease. False when the lease is no longer held (the worker must stop at once). */
+  heartbeat(id: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Records progress and appends a progress event. False when the lease is not held. */
+  reportProgress(id: string, workerId: string, progress: ProgressUpdate): Promise<boolean>;
+  /** Persists planned chunks (rows already present are kept). `complete` marks the plan final. */
+  savePlan(id: string, workerId: string, chunks: ChunkPlan[], complete: boolean): Promise<boolean>;
+  getPlan(id: string): Promise<StoredPlan>;
+  /** Stores a recognised chunk and appends a segment event. False when the lease is not held. */
+  checkpointChunk(id: string, workerId: string, checkpoint: ChunkCheckpoint): Promise<boolean>;
+  /** Marks the task succeeded and stores its transcript. False when the lease is not held. */
+  complete(id: string, workerId: string, transcript: Transcript): Promise<boolean>;
+  /**
+   * Ends an attempt that failed. Retryable failures with attempts left go back to `queued` with
+   * runAt = now + backoff; others become `failed`. Returns the updated task, or null when the lease
+   * was not held.
+   */
+  fail(id: string, workerId: string, failure: FailureInfo): Promise<Task | null>;
+  /** Gives a task back without counting the attempt (graceful shutdown). */
+  release(id: string, workerId: string): Promise<boolean>;
+  /**
+   * Re-queues (or fails, when attempts are used up) processing tasks whose lease expired before
+   * `now`: their worker died. Returns how many were reclaimed.
+   */
+  reclaimExpired(now: number): Promise<number>;
+
+  // --- user transitions ---
+  /** queued/processing -> cancelled (the lease is dropped, so the worker stops); removes checkpoints. */
+  cancel(id: string, scope: Scope): Promise<Task | null>;
+  /** failed/cancelled -> queued with attempts reset. Null if not visible; throws ConflictError otherwise. */
+  retry(id: string, scope: Scope): Promise<Task | null>;
+  /** Removes the task, its checkpoints and transcript. Returns the removed row (to delete its files). */
+  remove(id: string, scope: Scope): Promise<Task | null>;
+  /** The final transcript, or null until the task succeeded. */
+  getTranscript(id: string): Promise<Transcript | null>;
+
+  // --- events ---
+  /** Events after `afterSeq` in order, at most `limit`, optionally for one task or one user. */
+  readEvents(afterSeq: number, limit: number, filter?: { taskId?: string; userId?: string }): Promise<TaskEvent[]>;
+  latestEventSeq(): Promise<number>;
+  /** Drops events older than `olderThan` (ms epoch) and all but the newest `keep`. Returns rows removed. */
+  pruneEvents(olderThan: number, keep: number): Promise<number>;
+}
+
+export type { TaskEvent, TaskEventType };
