@@ -1,0 +1,60 @@
+import { mkdir } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { buildApp } from '../api/app.js';
+import { storeUrl } from '../config/config.js';
+import { createLogger } from '../core/logger.js';
+import { createStore } from '../store/create-store.js';
+import { Supervisor } from '../worker/supervisor.js';
+import { configFrom } from './global-options.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP API, web UI and (unless --workers 0) supervised worker processes')
+    .option('--host <host>', 'listen address (EARSHOT_HOST)')
+    .option('-p, --port <port>', 'listen port (EARSHOT_PORT)')
+    .option('-w, --workers <n>', 'worker processes to supervise (EARSHOT_WORKERS)')
+    .option('--concurrency <n>', 'engine instances per worker (EARSHOT_CONCURRENCY)')
+    .option('--auth <mode>', 'token | none (EARSHOT_AUTH)')
+    .action(async (opts: Record<string, string | undefined>, cmd: Command) => {
+      const config = configFrom(cmd, {
+        host: opts.host,
+        port: opts.port,
+        workers: opts.workers,
+        concurrency: opts.concurrency,
+        auth: opts.auth,
+      });
+      const log = createLogger(config.logLevel, 'earshot');
+      await mkdir(config.dataDir, { recursive: true });
+      const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log });
+      await store.migrate();
+      const supervisor = config.workers > 0 ? new Supervisor({ config, store, log, count: config.workers }) : undefined;
+      const app = await buildApp({ config, store, log, supervisor });
+      await app.listen({ host: config.host, port: config.port });
+      supervisor?.start();
+
+      // Leases of workers that died anywhere (other machines too) are reclaimed here as well as by workers.
+      const sweep = setInterval(() => {
+        store.reclaimExpired(Date.now()).catch((err: unknown) => log.warn({ err }, 'lease sweep failed'));
+      }, Math.max(1000, config.leaseMs / 2));
+      sweep.unref();
+
+      let closing: Promise<void> | null = null;
+      const shutdown = (signal: string) => {
+        closing ??= (async () => {
+          log.info({ signal }, 'shutting down: draining workers and connections');
+          clearInterval(sweep);
+          const hardStop = setTimeout(() => {
+            log.error('shutdown deadline passed; exiting');
+            process.exit(1);
+          }, config.shutdownGraceMs + 15_000);
+          hardStop.unref();
+          await Promise.all([app.close(), supervisor?.stop(config.shutdownGraceMs)]);
+          await store.close();
+          log.info('stopped');
+        })();
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+}

@@ -1,0 +1,114 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const msList = z
+  .union([z.array(z.number()), z.string()])
+  .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v))
+  .pipe(z.array(z.number().int().min(0)).min(1));
+
+/**
+ * Every setting, with its environment variable, default and meaning. The README's configuration
+ * table is generated from the same descriptions (`earshot config --markdown`), so they never drift.
+ */
+export const SETTINGS = {
+  dataDir: { env: 'EARSHOT_DATA_DIR', schema: z.string().min(1).default('./data'), doc: 'Data directory: the SQLite database, uploads and work files.' },
+  db: { env: 'EARSHOT_DB', schema: z.string().default(''), doc: 'Task store: empty = SQLite file in the data directory; `postgres://user@host/db?schema=earshot` for PostgreSQL.' },
+  host: { env: 'EARSHOT_HOST', schema: z.string().default('127.0.0.1'), doc: 'Address the HTTP server listens on.' },
+  port: { env: 'EARSHOT_PORT', schema: int(0, 65535).default(8080), doc: 'HTTP port (0 = any free port).' },
+  workers: { env: 'EARSHOT_WORKERS', schema: int(0, 64).default(1), doc: 'Worker processes `serve` supervises (0 = none; run `earshot worker` elsewhere).' },
+  concurrency: { env: 'EARSHOT_CONCURRENCY', schema: int(1, 256).default(os.availableParallelism()), doc: 'Engine instances per worker: chunks recognised in parallel. Default: CPU cores.' },
+  engine: { env: 'EARSHOT_ENGINE', schema: z.enum(['pocketsphinx', 'sherpa-onnx', 'openai']).default('pocketsphinx'), doc: 'Speech engine.' },
+  pocketsphinxModelDir: { env: 'EARSHOT_POCKETSPHINX_MODEL_DIR', schema: z.string().default('/usr/share/pocketsphinx/model/en-us'), doc: 'PocketSphinx model directory (acoustic model `en-us/`, `en-us.lm.bin`, `cmudict-en-us.dict`).' },
+  sherpaModelDir: { env: 'EARSHOT_SHERPA_MODEL_DIR', schema: z.string().default(''), doc: 'sherpa-onnx model directory (Whisper/SenseVoice/Paraformer export).' },
+  sherpaModelType: { env: 'EARSHOT_SHERPA_MODEL_TYPE', schema: z.enum(['whisper', 'sense-voice', 'paraformer']).default('whisper'), doc: 'Kind of sherpa-onnx model in the model directory.' },
+  openaiBaseUrl: { env: 'EARSHOT_OPENAI_BASE_URL', schema: z.string().default('http://127.0.0.1:8000/v1'), doc: 'OpenAI-compatible transcription server base URL.' },
+  openaiApiKey: { env: 'EARSHOT_OPENAI_API_KEY', schema: z.string().default(''), doc: 'API key for the OpenAI-compatible server.' },
+  openaiModel: { env: 'EARSHOT_OPENAI_MODEL', schema: z.string().default('whisper-1'), doc: 'Model name sent to the OpenAI-compatible server.' },
+  language: { env: 'EARSHOT_LANGUAGE', schema: z.string().default('en'), doc: 'Default recognition language.' },
+  maxChunkSeconds: { env: 'EARSHOT_MAX_CHUNK_SECONDS', schema: z.coerce.number().min(2).max(300).default(30), doc: 'Longest chunk sent to the engine; chunks are cut at silences below this.' },
+  auth: { env: 'EARSHOT_AUTH', schema: z.enum(['token', 'none']).default('token'), doc: '`token`: Bearer API tokens. `none`: single-user mode, refused unless the host is loopback.' },
+  maxUploadBytes: { env: 'EARSHOT_MAX_UPLOAD_BYTES', schema: int(1).default(2 * 1024 ** 3), doc: 'Largest upload or fetched URL body (413 above it).' },
+  maxQueued: { env: 'EARSHOT_MAX_QUEUED', schema: int(1).default(1000), doc: 'Most queued tasks; new tasks get 429 with Retry-After beyond it.' },
+  urlFetchTimeoutMs: { env: 'EARSHOT_URL_FETCH_TIMEOUT_MS', schema: int(100).default(120_000), doc: 'Time limit for fetching a task `url`.' },
+  syncMaxBytes: { env: 'EARSHOT_SYNC_MAX_BYTES', schema: int(0).default(10 * 1024 ** 2), doc: 'Largest input `?wait=true` transcribes synchronously.' },
+  syncMaxSeconds: { env: 'EARSHOT_SYNC_MAX_SECONDS', schema: z.coerce.number().min(0).default(60), doc: 'Longest recording `?wait=true` transcribes synchronously.' },
+  leaseMs: { env: 'EARSHOT_LEASE_MS', schema: int(1000).default(15_000), doc: 'Task lease; a worker silent for this long loses its task to another.' },
+  heartbeatMs: { env: 'EARSHOT_HEARTBEAT_MS', schema: int(100).default(3_000), doc: 'How often a worker renews its lease and checks for cancellation.' },
+  maxAttempts: { env: 'EARSHOT_MAX_ATTEMPTS', schema: int(1, 100).default(3), doc: 'Attempts per task before it fails for good.' },
+  retryDelaysMs: { env: 'EARSHOT_RETRY_DELAYS_MS', schema: msList.default([5_000, 30_000, 120_000]), doc: 'Backoff before each retry, comma-separated ms.' },
+  timeBudgetBaseSeconds: { env: 'EARSHOT_TIME_BUDGET_BASE_SECONDS', schema: z.coerce.number().min(1).default(300), doc: 'Per-attempt time budget: base seconds ...' },
+  timeBudgetPerAudioSecond: { env: 'EARSHOT_TIME_BUDGET_FACTOR', schema: z.coerce.number().min(0).default(3), doc: '... plus this many seconds per second of audio.' },
+  webhookAllowPrivate: { env: 'EARSHOT_WEBHOOK_ALLOW_PRIVATE', schema: bool.default(false), doc: 'Allow `callback_url` / task `url` targets on private or loopback addresses.' },
+  shutdownGraceMs: { env: 'EARSHOT_SHUTDOWN_GRACE_MS', schema: int(0).default(10_000), doc: 'On SIGTERM: time for in-flight work to finish before it is released.' },
+  sseHeartbeatMs: { env: 'EARSHOT_SSE_HEARTBEAT_MS', schema: int(100).default(15_000), doc: 'SSE comment heartbeat interval.' },
+  maxSseClients: { env: 'EARSHOT_MAX_SSE_CLIENTS', schema: int(1).default(1000), doc: 'Most concurrent SSE streams (503 beyond).' },
+  eventRetentionMs: { env: 'EARSHOT_EVENT_RETENTION_MS', schema: int(1000).default(24 * 3600 * 1000), doc: 'How long task events stay available for SSE resume.' },
+  logLevel: { env: 'EARSHOT_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = Readonly<{ [K in keyof Settings]: z.output<Settings[K]['schema']> }>;
+export type ConfigOverrides = Partial<{ [K in keyof Settings]: unknown }>;
+
+const schema = z.object(
+  Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, s.schema])) as {
+    [K in keyof Settings]: Settings[K]['schema'];
+  },
+);
+
+/** Thrown with every invalid setting named, so `earshot` can print one readable line and exit 2. */
+export class ConfigError extends Error {}
+
+/**
+ * Reads settings once: explicit overrides (CLI flags) win over environment variables, which win over
+ * defaults. Returns a frozen object; invalid values fail fast with every problem listed.
+ */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    const fromFlag = overrides[key as keyof Settings];
+    const fromEnv = env[setting.env];
+    if (fromFlag !== undefined) raw[key] = fromFlag;
+    else if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]) as keyof Settings;
+      return `${SETTINGS[key]?.env ?? key}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+  return Object.freeze(config) as Config;
+}
+
+/** The SQLite default lives in the data directory, so one folder is the whole installation. */
+export function storeUrl(config: Config): string {
+  return config.db !== '' ? config.db : path.join(config.dataDir, 'earshot.db');
+}
+
+/** Markdown table of every setting (README's configuration section). */
+export function settingsTable(): string {
+  const rows = Object.entries(SETTINGS).map(([, s]) => {
+    const def = s.schema.safeParse(undefined);
+    const shown = def.success ? JSON.stringify(def.data) : '';
+    return `| \`${s.env}\` | ${shown === '""' ? '' : `\`${shown}\``} | ${s.doc} |`;
+  });
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The config as environment variables, so child processes (workers) see exactly what the parent resolved from flags. */
+export function configToEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    const value = config[key as keyof Config];
+    env[setting.env] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return env;
+}

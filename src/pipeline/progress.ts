@@ -1,0 +1,53 @@
+import { type ChunkPlan, SAMPLE_RATE } from '../core/task.js';
+
+/**
+ * Honest progress: audio seconds covered by checkpointed chunks versus the recording's duration,
+ * and speed measured on this attempt only (so a resumed run neither starts from zero nor claims the
+ * previous attempt's speed). A chunk "covers" the silence before it, back to the previous chunk's end,
+ * so the covered total reaches the full duration when the last chunk is done.
+ */
+export class ProgressTracker {
+  private readonly spans = new Map<number, number>();
+  private doneSeconds = 0;
+  private doneAtStart: number | null = null;
+  private readonly startedAt = Date.now();
+
+  constructor(private totalSeconds: number) {}
+
+  /** Registers planned chunks so each one's covered span is known. Idempotent per index. */
+  plan(chunks: readonly ChunkPlan[], previousEndSample: (index: number) => number): void {
+    for (const c of chunks) {
+      if (this.spans.has(c.index)) continue;
+      this.spans.set(c.index, (c.endSample - previousEndSample(c.index)) / SAMPLE_RATE);
+    }
+  }
+
+  setTotal(totalSeconds: number): void {
+    this.totalSeconds = totalSeconds;
+  }
+
+  /** Marks a chunk done. `resumed` chunks come from an earlier attempt and do not count towards speed. */
+  done(index: number, resumed: boolean): void {
+    const span = this.spans.get(index) ?? 0;
+    this.doneSeconds += span;
+    if (resumed) return;
+    if (this.doneAtStart === null) this.doneAtStart = this.doneSeconds - span;
+  }
+
+  /** Covered seconds, capped below the total until `finish()` so 100% means finished. */
+  get covered(): number {
+    return Math.min(this.doneSeconds, this.totalSeconds);
+  }
+
+  get total(): number {
+    return this.totalSeconds;
+  }
+
+  /** Audio seconds per wall second recognised in this attempt; null until one chunk is done. */
+  get speed(): number | null {
+    if (this.doneAtStart === null) return null;
+    const elapsed = (Date.now() - this.startedAt) / 1000;
+    const work = this.doneSeconds - this.doneAtStart;
+    return elapsed > 0 && work > 0 ? work / elapsed : null;
+  }
+}

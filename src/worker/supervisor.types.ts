@@ -1,0 +1,19 @@
+/** What the HTTP layer may see of, and ask of, the worker supervisor running in the same process. */
+export interface WorkerInfo {
+  id: string;
+  pid: number | null;
+  state: 'starting' | 'idle' | 'busy' | 'restarting' | 'stopping' | 'stopped';
+  taskId: string | null;
+  restarts: number;
+  startedAt: number | null;
+}
+
+export interface SupervisorView {
+  workers(): WorkerInfo[];
+  readonly paused: boolean;
+  /** Stops all workers claiming new tasks (in-flight tasks finish). */
+  pause(): void;
+  resume(): void;
+  /** Total worker restarts since start (a Prometheus counter). */
+  readonly restartCount: number;
+}

@@ -1,0 +1,135 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { AbortedError, EarshotError } from '../core/errors/index.js';
+import type { Logger } from '../core/logger.js';
+import type { Task } from '../core/task.js';
+import type { EnginePool } from '../engines/engine-pool.js';
+import { type PipelineProgress, transcribe } from '../pipeline/transcribe.js';
+import type { TaskStore } from '../store/task.store.js';
+
+/** Progress rows are written at most this often (plus on every finished chunk), never per word. */
+const PROGRESS_INTERVAL_MS = 1000;
+
+export class LeaseLostError extends AbortedError {
+  constructor() {
+    super('lease lost (task cancelled, deleted or reclaimed)');
+  }
+}
+
+export class TimeBudgetError extends EarshotError {
+  constructor(seconds: number) {
+    super('time_budget_exceeded', `attempt exceeded its time budget of ${Math.round(seconds)} s`, {
+      status: 500,
+      retryable: true,
+    });
+  }
+}
+
+/** The time one attempt may take: a fixed timeout is wrong for multi-hour files, so it scales with duration. */
+export function timeBudgetSeconds(config: Config, durationSeconds: number | null): number {
+  // Unknown duration (container without one): assume a long file rather than kill a healthy run.
+  const duration = durationSeconds ?? 4 * 3600;
+  return config.timeBudgetBaseSeconds + config.timeBudgetPerAudioSecond * duration;
+}
+
+/**
+ * Runs one claimed task to its end state. Holds the lease with a heartbeat; a failed heartbeat means
+ * the task was cancelled, deleted or reclaimed, so the run aborts at once. Every store write names this
+ * worker, so a run that lost its lease cannot overwrite anything.
+ */
+export async function runTask(
+  task: Task,
+  deps: { config: Config; store: TaskStore; pool: EnginePool; workerId: string; log: Logger; shutdown: AbortSignal },
+): Promise<void> {
+  const { config, store, workerId } = deps;
+  const log = deps.log.child({ taskId: task.id, attempt: task.attempts });
+  const lease = new AbortController();
+  const budget = timeBudgetSeconds(config, task.durationSeconds);
+  const timeout = new AbortController();
+  // setTimeout overflows past 2^31-1 ms (~24.8 days); no sane budget is longer.
+  const budgetTimer = setTimeout(() => timeout.abort(new TimeBudgetError(budget)), Math.min(budget * 1000, 2 ** 31 - 1));
+  const signal = AbortSignal.any([lease.signal, deps.shutdown, timeout.signal]);
+  const heartbeat = setInterval(() => {
+    store.heartbeat(task.id, workerId, config.leaseMs).then(
+      (held) => {
+        if (!held) lease.abort(new LeaseLostError());
+      },
+      (err: unknown) => log.warn({ err }, 'heartbeat failed; will retry'),
+    );
+  }, config.heartbeatMs);
+
+  let lastWrite = 0;
+  let pendingWrite: Promise<unknown> = Promise.resolve();
+  const writeProgress = (p: PipelineProgress, force = false) => {
+    const now = Date.now();
+    if (!force && now - lastWrite < PROGRESS_INTERVAL_MS) return;
+    lastWrite = now;
+    pendingWrite = pendingWrite
+      .then(() => store.reportProgress(task.id, workerId, p))
+      .catch((err: unknown) => log.warn({ err }, 'progress write failed'));
+  };
+
+  const workDir = path.join(config.dataDir, 'work', task.id);
+  log.info({ source: task.sourceName, duration: task.durationSeconds, budget }, 'task started');
+  try {
+    await mkdir(workDir, { recursive: true });
+    const transcript = await transcribe({
+      mediaPath: task.mediaPath,
+      workDir,
+      options: task.options,
+      pool: deps.pool,
+      durationSeconds: task.durationSeconds,
+      attempt: task.attempts,
+      signal,
+      log,
+      checkpoints: {
+        load: () => store.getPlan(task.id),
+        savePlan: async (chunks, complete) => {
+          if (!(await store.savePlan(task.id, workerId, chunks, complete))) lease.abort(new LeaseLostError());
+        },
+        saveChunk: async (c) => {
+          if (!(await store.checkpointChunk(task.id, workerId, c))) lease.abort(new LeaseLostError());
+        },
+      },
+      onProgress: (p) => writeProgress(p, p.stage !== 'recognizing'),
+      onChunk: () => undefined,
+    });
+    await pendingWrite;
+    if (await store.complete(task.id, workerId, transcript)) {
+      log.info({ segments: transcript.segments.length, duration: transcript.duration }, 'task succeeded');
+    }
+  } catch (err) {
+    await pendingWrite;
+    const cause = timeout.signal.aborted ? (timeout.signal.reason as TimeBudgetError) : err;
+    await settleFailure(task, cause, { ...deps, log, lease: lease.signal });
+  } finally {
+    clearInterval(heartbeat);
+    clearTimeout(budgetTimer);
+    await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function settleFailure(
+  task: Task,
+  err: unknown,
+  deps: { store: TaskStore; workerId: string; log: Logger; shutdown: AbortSignal; lease: AbortSignal },
+): Promise<void> {
+  const { store, workerId, log } = deps;
+  if (deps.lease.aborted) {
+    log.info('task stopped: lease lost (cancelled, deleted or reclaimed)');
+    return;
+  }
+  if (deps.shutdown.aborted) {
+    // Shutting down is not the task's fault: give it back without spending an attempt.
+    await store.release(task.id, workerId);
+    log.info('task released for another worker (shutdown)');
+    return;
+  }
+  const failure =
+    err instanceof EarshotError
+      ? { code: err.code, message: err.message, retryable: err.retryable }
+      : { code: 'internal_error', message: err instanceof Error ? err.message : String(err), retryable: true };
+  const after = await store.fail(task.id, workerId, failure);
+  log.warn({ code: failure.code, msg: failure.message, status: after?.status }, 'task attempt failed');
+}

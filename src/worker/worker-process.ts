@@ -1,0 +1,67 @@
+import os from 'node:os';
+import type { Config } from '../config/config.js';
+import { storeUrl } from '../config/config.js';
+import type { Logger } from '../core/logger.js';
+import { createEngineFactory } from '../engines/create-engine.js';
+import { EnginePool } from '../engines/engine-pool.js';
+import { createStore } from '../store/create-store.js';
+import { Worker } from './worker.js';
+
+/** Messages between the supervisor and a worker child over the IPC channel. */
+export type SupervisorMessage = { type: 'pause' } | { type: 'resume' } | { type: 'wake' } | { type: 'shutdown' };
+export type WorkerMessage = { type: 'ready' } | { type: 'busy'; taskId: string } | { type: 'idle' };
+
+/**
+ * Runs a worker until SIGTERM/SIGINT (or, as a supervised child, until the supervisor says so or
+ * dies). Loads the engines once, before claiming anything, and reuses them for every task.
+ */
+export async function runWorkerProcess(config: Config, log: Logger): Promise<void> {
+  const workerId = process.env.EARSHOT_WORKER_ID ?? `${os.hostname()}:${process.pid}`;
+  const wlog = log.child({ workerId });
+  const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log: wlog });
+  await store.migrate();
+  const pool = new EnginePool(createEngineFactory(config), { size: config.concurrency });
+  await pool.start();
+  wlog.info({ engine: config.engine, instances: config.concurrency }, 'engines loaded');
+
+  const send = (m: WorkerMessage) => {
+    if (process.connected) process.send?.(m);
+  };
+  const worker = new Worker({
+    config,
+    store,
+    pool,
+    workerId,
+    log: wlog,
+    onState: (s) => {
+      if (s.state === 'busy') send({ type: 'busy', taskId: s.taskId });
+      else if (s.state === 'idle') send({ type: 'idle' });
+    },
+  });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (why: string, graceMs: number) => {
+    stopping ??= (async () => {
+      wlog.info({ why }, 'worker stopping');
+      await worker.stop(graceMs);
+      await pool.close();
+      await store.close();
+    })();
+    return stopping;
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM', config.shutdownGraceMs));
+  process.on('SIGINT', () => void stop('SIGINT', config.shutdownGraceMs));
+  process.on('message', (m: SupervisorMessage) => {
+    if (m.type === 'pause') worker.pause();
+    else if (m.type === 'resume') worker.resume();
+    else if (m.type === 'wake') worker.wake();
+    else if (m.type === 'shutdown') void stop('supervisor shutdown', config.shutdownGraceMs);
+  });
+  // The supervisor died (e.g. kill -9 of the server): don't linger as an orphan holding a lease;
+  // give the task back at once so the restarted server's workers resume it from its checkpoints.
+  process.on('disconnect', () => void stop('supervisor gone', 0));
+
+  send({ type: 'ready' });
+  await worker.start();
+  await stopping;
+}
