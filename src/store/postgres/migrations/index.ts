@@ -1,0 +1,5 @@
+import { checkMigrations, type Migration } from '../../migration.js';
+import { initial } from './0001-initial.js';
+
+/** PostgreSQL migrations in order. Append only. */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([initial]);

@@ -1,0 +1,170 @@
+import pg from 'pg';
+import { ConflictError } from '../../core/errors/index.js';
+import type { StoreLogger } from '../store-options.js';
+import type { Row } from '../task.rows.js';
+import { POSTGRES_MIGRATIONS } from './migrations/index.js';
+
+/** Statements against the pool (each its own transaction) or inside one transaction. */
+export interface PgQuery {
+  all(sql: string, params?: unknown[]): Promise<Row[]>;
+  get(sql: string, params?: unknown[]): Promise<Row | undefined>;
+  /** Rows affected. */
+  run(sql: string, params?: unknown[]): Promise<number>;
+}
+
+/** Fully qualified table names: queries never depend on a connection's search_path. */
+export interface PgTables {
+  schema: string;
+  users: string;
+  tasks: string;
+  chunks: string;
+  transcripts: string;
+  events: string;
+  migrations: string;
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * A pg Pool bound to one schema. Several stores (tests, or separate deployments) can share a
+ * database as long as their schemas differ.
+ */
+export class PgDb implements PgQuery {
+  readonly t: PgTables;
+  private readonly pool: pg.Pool;
+  private readonly keys: { migrate: string; events: string; enqueue: string };
+  private closed = false;
+
+  constructor(connectionString: string, schema: string, opts: { poolSize?: number; log?: StoreLogger }) {
+    if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${JSON.stringify(schema)}`);
+    const s = `"${schema}"`;
+    this.t = {
+      schema: s,
+      users: `${s}.users`,
+      tasks: `${s}.tasks`,
+      chunks: `${s}.chunks`,
+      transcripts: `${s}.transcripts`,
+      events: `${s}.events`,
+      migrations: `${s}.schema_migrations`,
+    };
+    this.keys = {
+      migrate: `earshot:migrate:${schema}`,
+      events: `earshot:events:${schema}`,
+      enqueue: `earshot:enqueue:${schema}`,
+    };
+    this.pool = new pg.Pool({ connectionString, max: opts.poolSize ?? 10 });
+    // Without a listener, an idle connection dropped by the server would crash the process; the pool
+    // already discards that client and the next query opens a fresh one.
+    this.pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL connection failed'));
+  }
+
+  /**
+   * Applies pending migrations in one transaction under an advisory lock, so concurrent callers
+   * (server and workers starting together) wait for each other and apply each migration once.
+   * Creates the schema if needed; migrations run with search_path set to it.
+   */
+  async migrate(now: number): Promise<void> {
+    await this.tx(async (q) => {
+      await q.run('SELECT pg_advisory_xact_lock(hashtext($1))', [this.keys.migrate]);
+      await q.run(`CREATE SCHEMA IF NOT EXISTS ${this.t.schema}`);
+      await q.run(
+        `CREATE TABLE IF NOT EXISTS ${this.t.migrations} (
+           version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+      );
+      const applied = new Set((await q.all(`SELECT version FROM ${this.t.migrations}`)).map((r) => Number(r.version)));
+      await q.run(`SET LOCAL search_path TO ${this.t.schema}`);
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await q.run(m.sql);
+        await q.run(`INSERT INTO ${this.t.migrations} (version, name, applied_at) VALUES ($1, $2, $3)`, [
+          m.version,
+          m.name,
+          now,
+        ]);
+      }
+    });
+  }
+
+  /**
+   * Serialises event inserts until commit. seq comes from an identity sequence, and sequence values
+   * are handed out at insert time, not at commit: without this lock, seq 11 could become visible
+   * before seq 10, and an SSE client resuming after 11 would never see 10. Taken as the last step of
+   * a transaction (after all its row locks), so it cannot take part in a deadlock.
+   */
+  async lockEvents(q: PgQuery): Promise<void> {
+    await q.run('SELECT pg_advisory_xact_lock(hashtext($1))', [this.keys.events]);
+  }
+
+  /** Serialises enqueues until commit, so the queue-bound count and the insert are one atomic step. */
+  async lockEnqueue(q: PgQuery): Promise<void> {
+    await q.run('SELECT pg_advisory_xact_lock(hashtext($1))', [this.keys.enqueue]);
+  }
+
+  /** Runs `fn` in a READ COMMITTED transaction on one connection; unique violations become ConflictError. */
+  tx<T>(fn: (q: PgQuery) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN', fn);
+  }
+
+  /** A read-only snapshot: every statement in `fn` sees the same data. */
+  read<T>(fn: (q: PgQuery) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  async all(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return queryOn(this.pool, sql, params).then((r) => r.rows);
+  }
+
+  async get(sql: string, params: unknown[] = []): Promise<Row | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<number> {
+    return queryOn(this.pool, sql, params).then((r) => r.rowCount ?? 0);
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async transaction<T>(begin: string, fn: (q: PgQuery) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const q: PgQuery = {
+      all: async (sql, params = []) => (await queryOn(client, sql, params)).rows,
+      get: async (sql, params = []) => (await queryOn(client, sql, params)).rows[0],
+      run: async (sql, params = []) => (await queryOn(client, sql, params)).rowCount ?? 0,
+    };
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const result = await fn(q);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection that cannot even roll back is destroyed instead of going back to the pool.
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+async function queryOn(on: pg.Pool | pg.PoolClient, sql: string, params: unknown[]): Promise<pg.QueryResult<Row>> {
+  try {
+    return await on.query<Row>(sql, params);
+  } catch (err) {
+    throw mapConstraintError(err);
+  }
+}
+
+function mapConstraintError(err: unknown): unknown {
+  if (!(err instanceof pg.DatabaseError) || err.code !== '23505') return err;
+  const constraint = err.constraint ?? '';
+  const code = constraint.startsWith('users_') ? 'user_exists' : 'already_exists';
+  return new ConflictError(`already exists (${constraint || err.message})`, code);
+}

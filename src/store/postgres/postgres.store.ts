@@ -1,0 +1,429 @@
+import { QueueFullError } from '../../core/errors/index.js';
+import type { TaskEvent, TaskEventType } from '../../core/event.js';
+import type { ChunkCheckpoint, ChunkPlan, Task, TaskStatus } from '../../core/task.js';
+import type { Transcript } from '../../core/transcript.js';
+import type { Role, User } from '../../core/user.js';
+import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
+import { type Row, taskFromRow } from '../task.rows.js';
+import type {
+  FailureInfo,
+  ListFilter,
+  NewTask,
+  ProgressUpdate,
+  Scope,
+  StoredPlan,
+  TaskPage,
+  TaskStore,
+} from '../task.store.js';
+import {
+  assertRetryable,
+  createdData,
+  doneData,
+  failureData,
+  failureOutcome,
+  isTerminal,
+  progressData,
+  segmentData,
+  statusData,
+  WORKER_LOST,
+} from '../task.transitions.js';
+import * as chunks from './postgres.chunks.js';
+import { PgDb, type PgQuery, type PgTables } from './postgres.db.js';
+import * as events from './postgres.events.js';
+import * as reads from './postgres.reads.js';
+import * as users from './postgres.users.js';
+
+export interface PostgresStoreOptions extends StoreOptions {
+  /** Schema holding the tables (created by migrate()); default 'earshot'. */
+  schema?: string;
+  /** Most connections the pool opens; default 10. */
+  poolSize?: number;
+}
+
+/** Holder-only condition shared by every worker transition: $1 = task id, $2 = worker id. */
+const HELD = "id = $1 AND status = 'processing' AND lease_owner = $2";
+
+/**
+ * TaskStore on PostgreSQL. Claims lock their candidate row with `FOR UPDATE SKIP LOCKED`, so
+ * concurrent claimers each take a different task without waiting for each other. Worker
+ * transitions are one conditional UPDATE (holder only) plus their event, in one transaction; user
+ * transitions lock the visible row first (`FOR UPDATE`) because their outcome depends on its state.
+ * Timestamps come from the injected clock, not the database's, so both adapters behave alike.
+ */
+export class PostgresTaskStore implements TaskStore {
+  private readonly db: PgDb;
+  private readonly t: PgTables;
+  private readonly opts: ResolvedStoreOptions;
+
+  constructor(connectionString: string, options: PostgresStoreOptions = {}) {
+    this.opts = resolveStoreOptions(options);
+    this.db = new PgDb(connectionString, options.schema ?? 'earshot', {
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+    this.t = this.db.t;
+  }
+
+  /** Idempotent, and safe when several processes call it at once (advisory lock). */
+  async migrate(): Promise<void> {
+    await this.db.migrate(this.opts.now());
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  // --- users ---
+
+  /** Rejects with ConflictError('user_exists') when the name or token hash is taken. */
+  async createUser(name: string, role: Role, tokenHash: string): Promise<User> {
+    return users.createUser(this.db, name, role, tokenHash, this.opts.now());
+  }
+
+  async findUserByTokenHash(tokenHash: string): Promise<User | null> {
+    return users.findUserByTokenHash(this.db, tokenHash);
+  }
+
+  /** All users, oldest first. */
+  async listUsers(): Promise<User[]> {
+    return users.listUsers(this.db);
+  }
+
+  // --- creating and reading tasks ---
+
+  /**
+   * The bound counts every queued task, including those waiting out a retry backoff; processing
+   * tasks do not count. A non-finite `maxQueued` (Infinity) disables it. Enqueues serialise on an
+   * advisory lock, so concurrent ones cannot overshoot the bound.
+   */
+  async enqueue(task: NewTask, maxQueued: number): Promise<Task> {
+    return this.db.tx(async (q) => {
+      const now = this.opts.now();
+      if (Number.isFinite(maxQueued)) {
+        await this.db.lockEnqueue(q);
+        const queued = await q.get(`SELECT count(*) AS n FROM ${this.t.tasks} WHERE status = 'queued'`);
+        if (Number(queued?.n) >= maxQueued) throw new QueueFullError();
+      }
+      const row = await q.get(
+        `INSERT INTO ${this.t.tasks} (id, user_id, status, stage, priority, source_name, media_path, media_bytes,
+           options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at)
+         VALUES ($1, $2, 'queued', 'waiting', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, 0, $10, $10)
+         RETURNING *`,
+        [
+          task.id,
+          task.userId,
+          task.priority,
+          task.sourceName,
+          task.mediaPath,
+          task.mediaBytes,
+          JSON.stringify(task.options),
+          task.callbackUrl,
+          task.maxAttempts,
+          now,
+          task.durationSeconds,
+        ],
+      );
+      const created = taskFromRow(row as Row);
+      await this.event(q, created, 'created', createdData(created), now);
+      return created;
+    });
+  }
+
+  async get(id: string, scope: Scope): Promise<Task | null> {
+    return reads.findVisible(this.db, this.db, id, scope, false);
+  }
+
+  /** Newest first (created_at, then id, descending). */
+  async list(scope: Scope, filter: ListFilter): Promise<TaskPage> {
+    return reads.listTasks(this.db, scope, filter);
+  }
+
+  async countByStatus(): Promise<Record<TaskStatus, number>> {
+    return reads.countByStatus(this.db);
+  }
+
+  // --- worker transitions ---
+
+  /** Also clears the previous attempt's error and speed, sets stage 'decoding' and appends a progress event. */
+  async claim(workerId: string, leaseMs: number): Promise<Task | null> {
+    return this.db.tx(async (q) => {
+      const now = this.opts.now();
+      // SKIP LOCKED: a row another claimer is taking is passed over, not waited for; a row it already
+      // took no longer matches status = 'queued' when re-checked, so each task goes to one claimer.
+      const row = await q.get(
+        `WITH next AS (
+           SELECT id FROM ${this.t.tasks} WHERE status = 'queued' AND run_at <= $1
+           ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         UPDATE ${this.t.tasks} t SET status = 'processing', stage = 'decoding', attempts = t.attempts + 1,
+           lease_owner = $2, lease_expires_at = $3, started_at = $1, finished_at = NULL,
+           error_code = NULL, error_message = NULL, speed = NULL, updated_at = $1
+         FROM next WHERE t.id = next.id
+         RETURNING t.*`,
+        [now, workerId, now + leaseMs],
+      );
+      if (!row) return null;
+      const task = taskFromRow(row);
+      await this.event(q, task, 'progress', progressData(task), now);
+      return task;
+    });
+  }
+
+  /** Succeeds for the holder even after the lease time passed, as long as no sweep reclaimed it yet. */
+  async heartbeat(id: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const n = await this.db.run(`UPDATE ${this.t.tasks} SET lease_expires_at = $3 WHERE ${HELD}`, [
+      id,
+      workerId,
+      this.opts.now() + leaseMs,
+    ]);
+    return n === 1;
+  }
+
+  /** `durationSeconds` and `speed` left undefined keep their stored values. */
+  async reportProgress(id: string, workerId: string, progress: ProgressUpdate): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      const now = this.opts.now();
+      const row = await q.get(
+        `UPDATE ${this.t.tasks} SET stage = $3, done_seconds = $4,
+           duration_seconds = coalesce($5::double precision, duration_seconds),
+           speed = CASE WHEN $6::boolean THEN $7::double precision ELSE speed END, updated_at = $8
+         WHERE ${HELD} RETURNING *`,
+        [
+          id,
+          workerId,
+          progress.stage,
+          progress.doneSeconds,
+          progress.durationSeconds ?? null,
+          progress.speed !== undefined,
+          progress.speed ?? null,
+          now,
+        ],
+      );
+      if (!row) return false;
+      const task = taskFromRow(row);
+      await this.event(q, task, 'progress', progressData(task), now);
+      return true;
+    });
+  }
+
+  /**
+   * Inserts the chunks not yet stored (existing rows and their checkpoints are kept: plans are
+   * deterministic). With `complete`, marks the plan final and drops stored chunks past its last index.
+   */
+  async savePlan(id: string, workerId: string, plan: ChunkPlan[], complete: boolean): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      const held = await q.run(
+        `UPDATE ${this.t.tasks} SET plan_complete = plan_complete OR $3, updated_at = $4 WHERE ${HELD}`,
+        [id, workerId, complete, this.opts.now()],
+      );
+      if (held !== 1) return false;
+      await chunks.insertPlan(this.db, q, id, plan, complete);
+      return true;
+    });
+  }
+
+  /** Chunks ordered by index; `{ complete: false, chunks: [] }` for an unknown task. Not scoped. */
+  async getPlan(id: string): Promise<StoredPlan> {
+    return chunks.readPlan(this.db, id);
+  }
+
+  /** Inserts the chunk's plan row when absent; a second checkpoint of one chunk replaces the first. */
+  async checkpointChunk(id: string, workerId: string, checkpoint: ChunkCheckpoint): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      const now = this.opts.now();
+      // The UPDATE both checks the lease and locks the row, so a concurrent cancel or delete (which
+      // drop the chunks) waits for this checkpoint or makes it fail.
+      const row = await q.get(`UPDATE ${this.t.tasks} SET updated_at = $3 WHERE ${HELD} RETURNING *`, [
+        id,
+        workerId,
+        now,
+      ]);
+      if (!row) return false;
+      await chunks.upsertCheckpoint(this.db, q, id, checkpoint);
+      await this.event(q, taskFromRow(row), 'segment', segmentData(checkpoint), now);
+      return true;
+    });
+  }
+
+  /**
+   * done_seconds becomes the duration (the probed one, else the transcript's, which also fills a
+   * missing duration). Checkpoints are kept.
+   */
+  async complete(id: string, workerId: string, transcript: Transcript): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      const now = this.opts.now();
+      const row = await q.get(
+        `UPDATE ${this.t.tasks} SET status = 'succeeded', stage = 'done',
+           duration_seconds = coalesce(duration_seconds, $3), done_seconds = coalesce(duration_seconds, $3),
+           finished_at = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
+         WHERE ${HELD} RETURNING *`,
+        [id, workerId, transcript.duration, now],
+      );
+      if (!row) return false;
+      await chunks.saveTranscript(this.db, q, id, transcript);
+      const task = taskFromRow(row);
+      await this.event(q, task, 'done', doneData(task), now);
+      return true;
+    });
+  }
+
+  /**
+   * A retry goes back to `queued` with stage 'waiting' and runAt = now + backoffMs(attempts) and
+   * appends 'retrying'; a final failure appends 'error'. Checkpoints are kept either way, so a retry
+   * (automatic or by the user) resumes where the failed attempt stopped.
+   */
+  async fail(id: string, workerId: string, failure: FailureInfo): Promise<Task | null> {
+    return this.db.tx(async (q) => {
+      const row = await q.get(`SELECT * FROM ${this.t.tasks} WHERE ${HELD} FOR UPDATE`, [id, workerId]);
+      return row ? this.applyFailure(q, taskFromRow(row), failure, this.opts.now()) : null;
+    });
+  }
+
+  /**
+   * Back to `queued` (stage 'waiting', runAt unchanged so it is due at once) and the attempt is not
+   * counted. Appends a progress event.
+   */
+  async release(id: string, workerId: string): Promise<boolean> {
+    return this.db.tx(async (q) => {
+      const now = this.opts.now();
+      const row = await q.get(
+        `UPDATE ${this.t.tasks} SET status = 'queued', stage = 'waiting', attempts = greatest(attempts - 1, 0),
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+         WHERE ${HELD} RETURNING *`,
+        [id, workerId, now],
+      );
+      if (!row) return false;
+      const task = taskFromRow(row);
+      await this.event(q, task, 'progress', progressData(task), now);
+      return true;
+    });
+  }
+
+  /**
+   * Each expired task fails as if its worker reported WORKER_LOST (retryable), at time `now`. Rows
+   * locked by a transition in flight are skipped; the next sweep sees them if still expired.
+   */
+  async reclaimExpired(now: number): Promise<number> {
+    return this.db.tx(async (q) => {
+      const rows = await q.all(
+        `SELECT * FROM ${this.t.tasks} WHERE status = 'processing' AND lease_expires_at < $1
+         ORDER BY id FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      for (const row of rows) await this.applyFailure(q, taskFromRow(row), WORKER_LOST, now);
+      return rows.length;
+    });
+  }
+
+  // --- user transitions ---
+
+  /** Also drops the plan; an already finished task is returned unchanged (idempotent). */
+  async cancel(id: string, scope: Scope): Promise<Task | null> {
+    return this.db.tx(async (q) => {
+      const task = await reads.findVisible(this.db, q, id, scope, true);
+      if (!task || isTerminal(task.status)) return task;
+      const now = this.opts.now();
+      const row = await q.get(
+        `UPDATE ${this.t.tasks} SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
+           plan_complete = FALSE, finished_at = $2, updated_at = $2
+         WHERE id = $1 RETURNING *`,
+        [id, now],
+      );
+      await chunks.deletePlan(this.db, q, id);
+      const cancelled = taskFromRow(row as Row);
+      await this.event(q, cancelled, 'cancelled', statusData(cancelled), now);
+      return cancelled;
+    });
+  }
+
+  /**
+   * Due at once, stage 'waiting', error cleared; a failed task keeps its checkpoints (a cancelled one
+   * has none, so its done_seconds restarts at 0). Appends 'retrying'. Not bound by maxQueued.
+   */
+  async retry(id: string, scope: Scope): Promise<Task | null> {
+    return this.db.tx(async (q) => {
+      const task = await reads.findVisible(this.db, q, id, scope, true);
+      if (!task) return null;
+      assertRetryable(task);
+      const now = this.opts.now();
+      const row = await q.get(
+        `UPDATE ${this.t.tasks} SET status = 'queued', stage = 'waiting', attempts = 0, run_at = $2,
+           done_seconds = CASE WHEN status = 'cancelled' THEN 0 ELSE done_seconds END, speed = NULL,
+           error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, updated_at = $2
+         WHERE id = $1 RETURNING *`,
+        [id, now],
+      );
+      const queued = taskFromRow(row as Row);
+      await this.event(q, queued, 'retrying', failureData(queued), now);
+      return queued;
+    });
+  }
+
+  /** Deletes in any state (a processing task's worker then loses its lease); appends 'deleted'. */
+  async remove(id: string, scope: Scope): Promise<Task | null> {
+    return this.db.tx(async (q) => {
+      const task = await reads.findVisible(this.db, q, id, scope, true);
+      if (!task) return null;
+      await q.run(`DELETE FROM ${this.t.tasks} WHERE id = $1`, [id]);
+      await this.event(q, task, 'deleted', statusData(task), this.opts.now());
+      return task;
+    });
+  }
+
+  async getTranscript(id: string): Promise<Transcript | null> {
+    return chunks.readTranscript(this.db, id);
+  }
+
+  // --- events ---
+
+  async readEvents(
+    afterSeq: number,
+    limit: number,
+    filter: { taskId?: string; userId?: string } = {},
+  ): Promise<TaskEvent[]> {
+    return events.readEvents(this.db, afterSeq, limit, filter);
+  }
+
+  /** 0 when the log is empty. */
+  async latestEventSeq(): Promise<number> {
+    return events.latestEventSeq(this.db);
+  }
+
+  /** Removes the union of both sets: events older than `olderThan`, and every event but the newest `keep`. */
+  async pruneEvents(olderThan: number, keep: number): Promise<number> {
+    return events.pruneEvents(this.db, olderThan, keep);
+  }
+
+  // --- internals ---
+
+  /** The shared end of fail() and reclaimExpired(); `task` is a processing row locked in this transaction. */
+  private async applyFailure(q: PgQuery, task: Task, failure: FailureInfo, now: number): Promise<Task> {
+    const outcome = failureOutcome(task, failure, now, this.opts.retryDelaysMs);
+    const row = outcome.retry
+      ? await q.get(
+          `UPDATE ${this.t.tasks} SET status = 'queued', stage = 'waiting', run_at = $2, error_code = $3,
+             error_message = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = $5
+           WHERE id = $1 RETURNING *`,
+          [task.id, outcome.runAt, failure.code, failure.message, now],
+        )
+      : await q.get(
+          `UPDATE ${this.t.tasks} SET status = 'failed', error_code = $2, error_message = $3,
+             lease_owner = NULL, lease_expires_at = NULL, finished_at = $4, updated_at = $4
+           WHERE id = $1 RETURNING *`,
+          [task.id, failure.code, failure.message, now],
+        );
+    const updated = taskFromRow(row as Row);
+    await this.event(q, updated, outcome.retry ? 'retrying' : 'error', failureData(updated), now);
+    return updated;
+  }
+
+  /** Appends an event; always the last step of its transaction (see PgDb.lockEvents). */
+  private event(
+    q: PgQuery,
+    task: Task,
+    type: TaskEventType,
+    data: Record<string, unknown>,
+    now: number,
+  ): Promise<void> {
+    return events.appendEvent(this.db, q, task, type, data, now);
+  }
+}

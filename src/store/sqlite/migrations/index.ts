@@ -1,0 +1,5 @@
+import { checkMigrations, type Migration } from '../../migration.js';
+import { initial } from './0001-initial.js';
+
+/** SQLite migrations in order. Append only. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial]);

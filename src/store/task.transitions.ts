@@ -1,0 +1,91 @@
+import { ConflictError } from '../core/errors/index.js';
+import { backoffMs } from '../core/retry-policy.js';
+import { type ChunkCheckpoint, TASK_STATUSES, type Task, type TaskStatus, TERMINAL_STATUSES } from '../core/task.js';
+import type { FailureInfo } from './task.store.js';
+
+/**
+ * Decisions and event payloads both adapters share, so SQLite and PostgreSQL cannot drift apart on
+ * what a transition means; the adapters only differ in how they make it atomic.
+ */
+
+/** The failure recorded when a lease expires: the worker died or hung, so another attempt may succeed. */
+export const WORKER_LOST: FailureInfo = {
+  code: 'worker_lost',
+  message: 'the worker stopped renewing its lease (it crashed, hung or was killed)',
+  retryable: true,
+};
+
+/**
+ * What a failed attempt leads to: back to the queue after a backoff while the failure is retryable
+ * and attempts remain (`attempts` already counts the attempt that failed), otherwise `failed`.
+ */
+export function failureOutcome(
+  task: Pick<Task, 'attempts' | 'maxAttempts'>,
+  failure: FailureInfo,
+  now: number,
+  delaysMs: readonly number[],
+): { retry: true; runAt: number } | { retry: false } {
+  if (failure.retryable && task.attempts < task.maxAttempts) {
+    return { retry: true, runAt: now + backoffMs(task.attempts, delaysMs) };
+  }
+  return { retry: false };
+}
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Only failed and cancelled tasks may be retried by a user. */
+export function assertRetryable(task: Task): void {
+  if (task.status !== 'failed' && task.status !== 'cancelled') {
+    throw new ConflictError(`task is ${task.status}; only failed or cancelled tasks can be retried`, 'invalid_state');
+  }
+}
+
+/** Counts with every status present, so callers never meet a missing key. */
+export function countsFrom(rows: readonly Record<string, unknown>[]): Record<TaskStatus, number> {
+  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+  for (const r of rows) counts[r.status as TaskStatus] = Number(r.n);
+  return counts;
+}
+
+// --- event payloads (the `data` of each event type) ---
+
+export function createdData(t: Task): Record<string, unknown> {
+  return { status: t.status, stage: t.stage, priority: t.priority, sourceName: t.sourceName };
+}
+
+export function progressData(t: Task): Record<string, unknown> {
+  return {
+    status: t.status,
+    stage: t.stage,
+    doneSeconds: t.doneSeconds,
+    durationSeconds: t.durationSeconds,
+    speed: t.speed,
+    attempts: t.attempts,
+  };
+}
+
+export function doneData(t: Task): Record<string, unknown> {
+  return { status: t.status, stage: t.stage, doneSeconds: t.doneSeconds, durationSeconds: t.durationSeconds };
+}
+
+/** For `retrying` (automatic or by the user) and `error`. */
+export function failureData(t: Task): Record<string, unknown> {
+  return {
+    status: t.status,
+    attempts: t.attempts,
+    maxAttempts: t.maxAttempts,
+    runAt: t.runAt,
+    errorCode: t.errorCode,
+    errorMessage: t.errorMessage,
+  };
+}
+
+export function statusData(t: Task): Record<string, unknown> {
+  return { status: t.status };
+}
+
+export function segmentData(c: ChunkCheckpoint): Record<string, unknown> {
+  return { index: c.index, startSample: c.startSample, endSample: c.endSample, segments: c.segments };
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/store/create-store.js';
+import { PostgresTaskStore } from '../../src/store/postgres/postgres.store.js';
+import type { TaskStore } from '../../src/store/task.store.js';
+import { freshPgSchema, TEST_PG_URL, type TestSchema, truncatePgSchema } from '../helpers/pg.js';
+import { taskStoreConformance } from './task-store.conformance.js';
+
+let schema: TestSchema;
+const extraSchemas: TestSchema[] = [];
+
+beforeAll(async () => {
+  schema = await freshPgSchema();
+});
+
+afterAll(async () => {
+  await schema.drop();
+  for (const s of extraSchemas) await s.drop();
+});
+
+taskStoreConformance('postgres', {
+  async fresh() {
+    await truncatePgSchema(schema.schema);
+    return (opts) => new PostgresTaskStore(TEST_PG_URL, { ...opts, schema: schema.schema, poolSize: 12 });
+  },
+});
+
+describe('PostgresTaskStore', () => {
+  const track = async (): Promise<TestSchema> => {
+    const s = await freshPgSchema();
+    extraSchemas.push(s);
+    return s;
+  };
+
+  it('migrates a new schema from several instances at once, each migration applied once', async () => {
+    const s = await track();
+    const stores: TaskStore[] = Array.from({ length: 4 }, () => createStore(s.url));
+    try {
+      await Promise.all(stores.map((st) => st.migrate()));
+      await stores[0]?.migrate();
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      try {
+        const { rows } = await client.query(`SELECT version, name FROM "${s.schema}".schema_migrations`);
+        expect(rows).toEqual([{ version: 1, name: 'initial' }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      for (const st of stores) await st.close();
+    }
+  });
+
+  it('keeps schemas apart: a store sees only its own schema', async () => {
+    const s1 = await track();
+    const s2 = await track();
+    const a = createStore(s1.url);
+    const b = createStore(TEST_PG_URL, { schema: s2.schema });
+    try {
+      await a.migrate();
+      await b.migrate();
+      await a.createUser('only-in-a', 'user', 'h');
+      expect(await a.listUsers()).toHaveLength(1);
+      expect(await b.listUsers()).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('rejects an unsafe schema name', () => {
+    expect(() => new PostgresTaskStore(TEST_PG_URL, { schema: 'x"; DROP TABLE y; --' })).toThrow(/schema name/);
+  });
+
+  it('maps BIGINT ms timestamps and sizes to numbers', async () => {
+    const store = new PostgresTaskStore(TEST_PG_URL, { schema: schema.schema });
+    try {
+      await store.migrate();
+      const task = await store.enqueue(
+        {
+          id: randomUUID(),
+          userId: 'u',
+          priority: 0,
+          sourceName: 's.wav',
+          mediaPath: '/m',
+          mediaBytes: 5 * 1024 ** 3,
+          options: { language: 'en', formats: ['txt'] },
+          callbackUrl: null,
+          maxAttempts: 1,
+          durationSeconds: null,
+        },
+        Number.POSITIVE_INFINITY,
+      );
+      const read = await store.get(task.id, { admin: true });
+      expect(typeof read?.createdAt).toBe('number');
+      expect(read?.mediaBytes).toBe(5 * 1024 ** 3);
+      const [event] = await store.readEvents(0, 1, { taskId: task.id });
+      expect(typeof event?.seq).toBe('number');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/store/create-store.js';
+import { SqliteTaskStore } from '../../src/store/sqlite/sqlite.store.js';
+import { taskStoreConformance } from './task-store.conformance.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'earshot-sqlite-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const newFile = () => path.join(dir, `${randomUUID()}.db`);
+
+taskStoreConformance('sqlite', {
+  async fresh() {
+    const file = newFile();
+    return (opts) => new SqliteTaskStore(file, opts);
+  },
+});
+
+describe('SqliteTaskStore', () => {
+  it('opens the file in WAL mode with foreign keys on and records applied migrations', async () => {
+    const file = newFile();
+    const store = createStore(`sqlite://${file}`);
+    await store.migrate();
+    await store.migrate();
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+        { version: 1, name: 'initial' },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lets two instances migrate a new file at the same time', async () => {
+    const file = newFile();
+    const a = new SqliteTaskStore(file);
+    const b = new SqliteTaskStore(file);
+    await Promise.all([a.migrate(), b.migrate()]);
+    expect(await a.countByStatus()).toEqual({ queued: 0, processing: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('the database rejects a status outside the state machine and a lease on a queued task', async () => {
+    const file = newFile();
+    const store = new SqliteTaskStore(file);
+    await store.migrate();
+    await store.close();
+    const db = new Database(file);
+    const insert = (status: string, lease: string | null) =>
+      db
+        .prepare(
+          `INSERT INTO tasks (id, user_id, status, stage, source_name, media_path, media_bytes, options, max_attempts,
+             run_at, lease_owner, lease_expires_at, created_at, updated_at)
+           VALUES (?, 'u', ?, 'waiting', 's', 'm', 1, '{}', 1, 0, ?, ?, 0, 0)`,
+        )
+        .run(randomUUID(), status, lease, lease === null ? null : 1);
+    try {
+      expect(() => insert('paused', null)).toThrow(/CHECK/);
+      expect(() => insert('queued', 'w1')).toThrow(/CHECK/);
+      expect(() => insert('processing', null)).toThrow(/CHECK/);
+      expect(() => insert('processing', 'w1')).not.toThrow();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('hands every task to exactly one of several worker processes sharing the file', async () => {
+    const file = newFile();
+    const store = new SqliteTaskStore(file);
+    await store.migrate();
+    const ids = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const task = await store.enqueue(
+        {
+          id: randomUUID(),
+          userId: 'u',
+          priority: i % 4,
+          sourceName: 's.wav',
+          mediaPath: '/m',
+          mediaBytes: 1,
+          options: { language: 'en', formats: ['txt'] },
+          callbackUrl: null,
+          maxAttempts: 3,
+          durationSeconds: null,
+        },
+        Number.POSITIVE_INFINITY,
+      );
+      ids.add(task.id);
+    }
+    const script = fileURLToPath(new URL('./fixtures/sqlite-claimer.ts', import.meta.url));
+    const claimers = ['p1', 'p2', 'p3', 'p4'].map((w) => startClaimer(script, file, w));
+    await Promise.all(claimers.map((c) => c.ready));
+    for (const c of claimers) c.go();
+    const runs = await Promise.all(claimers.map((c) => c.done));
+    const claimed = runs.flat();
+    expect(claimed).toHaveLength(ids.size);
+    expect(new Set(claimed)).toEqual(ids);
+    expect((await store.countByStatus()).processing).toBe(ids.size);
+    await store.close();
+  });
+});
+
+interface Claimer {
+  ready: Promise<void>;
+  go(): void;
+  done: Promise<string[]>;
+}
+
+/**
+ * Runs the claimer in its own Node process. `ready` resolves once it has opened the store; `go()`
+ * starts it claiming, so all processes contend at once; `done` gives the task ids it claimed.
+ */
+function startClaimer(script: string, file: string, workerId: string): Claimer {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, file, workerId], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let signalReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    signalReady = resolve;
+  });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.startsWith('ready\n')) signalReady();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const done = new Promise<string[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`claimer ${workerId} exited with ${code}: ${err}`));
+      else resolve(out.split('\n').filter((l) => l.length > 0 && l !== 'ready'));
+    });
+  });
+  // A claimer that dies before it is ready must fail the test rather than hang it.
+  return { ready: Promise.race([ready, done.then(() => undefined)]), go: () => child.stdin.end('go\n'), done };
+}
