@@ -1,0 +1,101 @@
+import { ApiError, apiErrorFrom } from './errors';
+import type { OutputFormat, Task, TaskPage, TaskStatus, Transcript } from './types';
+
+export interface ListQuery {
+  status?: TaskStatus | undefined;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The browser's view of the v1 API. `token` is null in single-user mode (EARSHOT_AUTH=none), where
+ * no header or query token is sent at all.
+ */
+export class Api {
+  constructor(
+    readonly token: string | null,
+    /** Called when the server rejects the token (revoked, or the server's users were reset). */
+    readonly onUnauthorized: () => void = () => {},
+  ) {}
+
+  /** Headers for fetch and XHR; the only place the token is attached to a request. */
+  authHeaders(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
+  /**
+   * A URL for things that cannot send headers (EventSource, <audio>/<video>): the API accepts
+   * `?access_token=` for its SSE routes, and the media element falls back to a blob when the media
+   * route does not (see use-media-source.ts).
+   */
+  urlWithToken(path: string): string {
+    if (!this.token) return path;
+    const sep = path.includes('?') ? '&' : '?';
+    return `${path}${sep}access_token=${encodeURIComponent(this.token)}`;
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(path, {
+        ...init,
+        headers: { Accept: 'application/json', ...this.authHeaders(), ...init.headers },
+      });
+    } catch (err) {
+      throw new ApiError(0, 'network_error', err instanceof Error ? err.message : String(err));
+    }
+    if (!res.ok) {
+      if (res.status === 401 && this.token) this.onUnauthorized();
+      throw apiErrorFrom(res.status, await res.text(), res.headers.get('Retry-After'));
+    }
+    return res;
+  }
+
+  async json<T>(path: string, init?: RequestInit): Promise<T> {
+    const res = await this.request(path, init);
+    return (await res.json()) as T;
+  }
+
+  listTasks(query: ListQuery): Promise<TaskPage> {
+    const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
+    if (query.status) params.set('status', query.status);
+    return this.json<TaskPage>(`/v1/tasks?${params}`);
+  }
+
+  getTask(id: string): Promise<Task> {
+    return this.json<Task>(`/v1/tasks/${encodeURIComponent(id)}`);
+  }
+
+  transcript(id: string, partial: boolean): Promise<Transcript> {
+    const query = partial ? '?format=json&partial=true' : '?format=json';
+    return this.json<Transcript>(`/v1/tasks/${encodeURIComponent(id)}/transcript${query}`);
+  }
+
+  async transcriptBlob(id: string, format: OutputFormat): Promise<Blob> {
+    const res = await this.request(`/v1/tasks/${encodeURIComponent(id)}/transcript?format=${format}&download=1`, {
+      headers: { Accept: '*/*' },
+    });
+    return res.blob();
+  }
+
+  cancel(id: string): Promise<Task> {
+    return this.json<Task>(`/v1/tasks/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+  }
+
+  retry(id: string): Promise<Task> {
+    return this.json<Task>(`/v1/tasks/${encodeURIComponent(id)}/retry`, { method: 'POST' });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.request(`/v1/tasks/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  mediaPath(id: string): string {
+    return `/v1/tasks/${encodeURIComponent(id)}/media`;
+  }
+
+  async mediaBlob(id: string): Promise<Blob> {
+    const res = await this.request(this.mediaPath(id), { headers: { Accept: '*/*' } });
+    return res.blob();
+  }
+}

@@ -1,0 +1,45 @@
+import { useState } from 'preact/hooks';
+import type { ConnectionState } from './api/event-stream';
+import { AnnouncerProvider } from './components/announcer';
+import { Header } from './components/header';
+import { SignIn } from './components/sign-in';
+import { useAuth } from './hooks/use-auth';
+import { useRoute } from './lib/route';
+import { HomePage } from './pages/home-page';
+import { TranscriptPage } from './pages/transcript-page';
+
+export function App() {
+  const auth = useAuth();
+  const route = useRoute();
+  const [connection, setConnection] = useState<ConnectionState | null>(null);
+  const { state, api } = auth;
+
+  return (
+    <AnnouncerProvider>
+      <Header
+        signedIn={state.phase === 'ready'}
+        canSignOut={state.phase === 'ready' && state.mode === 'token'}
+        onSignOut={() => auth.signOut()}
+        connection={connection}
+      />
+      <main id="main" tabIndex={-1}>
+        {state.phase === 'checking' && <p aria-busy="true">Connecting to the server…</p>}
+        {state.phase === 'unreachable' && (
+          <section class="card" data-testid="unreachable">
+            <p role="alert">{state.message}</p>
+            <button type="button" class="button" onClick={auth.recheck}>
+              Try again
+            </button>
+          </section>
+        )}
+        {state.phase === 'signed-out' && <SignIn message={state.message} onSignIn={auth.signIn} />}
+        {api &&
+          (route.name === 'task' ? (
+            <TranscriptPage key={route.id} api={api} id={route.id} />
+          ) : (
+            <HomePage api={api} status={route.status} page={route.page} onConnection={setConnection} />
+          ))}
+      </main>
+    </AnnouncerProvider>
+  );
+}

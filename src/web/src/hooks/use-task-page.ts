@@ -1,0 +1,80 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { Api } from '../api/client';
+import { describeError } from '../api/errors';
+import type { Task, TaskPage, TaskStatus } from '../api/types';
+
+export const PAGE_SIZE = 20;
+/** Several events in a burst (a batch upload, a restart) become one re-read of the page. */
+const REFRESH_DEBOUNCE_MS = 250;
+
+export interface TaskPageState {
+  page: TaskPage | null;
+  error: string | null;
+  loading: boolean;
+  /** Re-reads the page soon (debounced). */
+  refresh(): void;
+  /**
+   * Applies a task the event stream reported. A task on this page is updated in place (progress ticks
+   * cost no request); a task never seen, or one whose status changed, may move between pages or
+   * filters and change the counts, so the page is re-read.
+   */
+  applyTask(task: Task, fromSnapshot?: boolean): void;
+}
+
+export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber: number): TaskPageState {
+  const [page, setPage] = useState<TaskPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [version, setVersion] = useState(0);
+  const known = useRef(new Map<string, TaskStatus>());
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const refresh = useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      setVersion((v) => v + 1);
+    }, REFRESH_DEBOUNCE_MS);
+  }, []);
+
+  useEffect(() => () => clearTimeout(timer.current ?? undefined), []);
+
+  useEffect(() => {
+    let stale = false;
+    setLoading(true);
+    api
+      .listTasks({ status, limit: PAGE_SIZE, offset: (pageNumber - 1) * PAGE_SIZE })
+      .then((result) => {
+        if (stale) return;
+        for (const t of result.tasks) known.current.set(t.id, t.status);
+        setPage(result);
+        setError(null);
+      })
+      .catch((err: unknown) => {
+        if (!stale) setError(describeError(err));
+      })
+      .finally(() => {
+        if (!stale) setLoading(false);
+      });
+    return () => {
+      stale = true;
+    };
+    // `version` is the refresh trigger.
+  }, [api, status, pageNumber, version]);
+
+  const applyTask = useCallback(
+    (task: Task, fromSnapshot = false) => {
+      const before = known.current.get(task.id);
+      known.current.set(task.id, task.status);
+      setPage((prev) => {
+        if (!prev?.tasks.some((t) => t.id === task.id)) return prev;
+        return { ...prev, tasks: prev.tasks.map((t) => (t.id === task.id ? task : t)) };
+      });
+      const changed = before === undefined ? !fromSnapshot : before !== task.status;
+      if (changed) refresh();
+    },
+    [refresh],
+  );
+
+  return { page, error, loading, refresh, applyTask };
+}

@@ -1,0 +1,9 @@
+import { render } from 'preact';
+import { App } from './app';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/tasks.css';
+import './styles/transcript.css';
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);

@@ -1,0 +1,100 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { Api } from '../api/client';
+import type { ConnectionState } from '../api/event-stream';
+import type { Task, TaskStatus } from '../api/types';
+import { useAnnounce } from '../components/announcer';
+import { useEventStream } from '../hooks/use-event-stream';
+import { PAGE_SIZE, useTaskPage } from '../hooks/use-task-page';
+import { homeHref } from '../lib/route';
+import { Pager } from '../tasks/pager';
+import { StatusFilter } from '../tasks/status-filter';
+import { STATUS_TEXT, TaskRow } from '../tasks/task-row';
+import { UploadPanel } from '../upload/upload-panel';
+
+interface Props {
+  api: Api;
+  status: TaskStatus | undefined;
+  page: number;
+  onConnection(state: ConnectionState | null): void;
+}
+
+/** Upload plus the task list, kept live by the all-tasks event stream (no polling while it is up). */
+export function HomePage({ api, status, page, onConnection }: Props) {
+  const list = useTaskPage(api, status, page);
+  const announce = useAnnounce();
+  const lastStatus = useRef(new Map<string, TaskStatus>());
+
+  const noteTransition = (task: Task) => {
+    const before = lastStatus.current.get(task.id);
+    lastStatus.current.set(task.id, task.status);
+    if (before === undefined || before === task.status) return;
+    if (task.status === 'succeeded') announce(`${task.source_name} is transcribed.`);
+    else if (task.status === 'failed')
+      announce(`${task.source_name} failed: ${task.error?.message ?? 'unknown error'}`);
+  };
+
+  useEventStream(api.urlWithToken('/v1/events'), {
+    onSnapshot: (tasks) => {
+      for (const task of tasks) {
+        lastStatus.current.set(task.id, task.status);
+        list.applyTask(task, true);
+      }
+    },
+    onTask: (task) => {
+      noteTransition(task);
+      list.applyTask(task);
+    },
+    onGone: () => list.refresh(),
+    onResync: () => list.refresh(),
+    onState: onConnection,
+  });
+  useEffect(() => () => onConnection(null), [onConnection]);
+
+  const data = list.page;
+  const onChanged = (task: Task | null) => {
+    if (task) list.applyTask(task);
+    list.refresh();
+  };
+
+  return (
+    <>
+      <h1 class="visually-hidden">Earshot</h1>
+      <UploadPanel api={api} onCreated={() => list.refresh()} />
+      <section class="card tasks" aria-labelledby="tasks-title" aria-busy={list.loading}>
+        <div class="tasks__head">
+          <h2 id="tasks-title">Tasks</h2>
+          <StatusFilter current={status} counts={data?.counts ?? null} />
+        </div>
+        {list.error && (
+          <p class="error-text" role="alert" data-testid="tasks-error">
+            {list.error}{' '}
+            <button type="button" class="button button--quiet" onClick={list.refresh}>
+              Try again
+            </button>
+          </p>
+        )}
+        {data && data.tasks.length === 0 && (
+          <p class="empty" data-testid="tasks-empty">
+            {page > 1 ? (
+              <>
+                Nothing on this page. <a href={homeHref(status, 1)}>Go to the first page</a>.
+              </>
+            ) : status ? (
+              `No ${STATUS_TEXT[status].toLowerCase()} tasks.`
+            ) : (
+              'No tasks yet. Upload a recording above.'
+            )}
+          </p>
+        )}
+        {data && data.tasks.length > 0 && (
+          <ul class="task-list" data-testid="task-list">
+            {data.tasks.map((task) => (
+              <TaskRow key={task.id} api={api} task={task} onChanged={onChanged} />
+            ))}
+          </ul>
+        )}
+        {data && <Pager status={status} page={page} pageSize={PAGE_SIZE} total={data.total} />}
+      </section>
+    </>
+  );
+}

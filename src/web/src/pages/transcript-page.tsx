@@ -1,0 +1,153 @@
+import { useCallback, useMemo, useState } from 'preact/hooks';
+import type { Api } from '../api/client';
+import { useMediaSource } from '../hooks/use-media-source';
+import { usePlayback } from '../hooks/use-playback';
+import { useTaskTranscript } from '../hooks/use-task-transcript';
+import { activeSegmentIndex, activeWordIndex, matchingSegments } from '../lib/segments';
+import { TaskActions } from '../tasks/task-actions';
+import { TaskProgress } from '../tasks/task-progress';
+import { STATUS_TEXT } from '../tasks/task-row';
+import { MediaPlayer } from '../transcript/media-player';
+import { SegmentList } from '../transcript/segment-list';
+import { Timeline } from '../transcript/timeline';
+import { TranscriptSearch } from '../transcript/transcript-search';
+import { TranscriptToolbar } from '../transcript/transcript-toolbar';
+
+interface Props {
+  api: Api;
+  id: string;
+}
+
+/** One task: the recording, the transcript following playback, search, overview and downloads. */
+export function TranscriptPage({ api, id }: Props) {
+  const { task, transcript, error, deleted, setTask } = useTaskTranscript(api, id);
+  const source = useMediaSource(api, id);
+  const [media, setMedia] = useState<HTMLMediaElement | null>(null);
+  const playback = usePlayback(media);
+  const [query, setQuery] = useState('');
+  const [matchPos, setMatchPos] = useState(-1);
+
+  const segments = transcript?.segments ?? [];
+  const activeIndex = activeSegmentIndex(segments, playback.time);
+  const activeWord = activeWordIndex(segments[activeIndex], playback.time);
+  const matchList = useMemo(() => matchingSegments(segments, query), [segments, query]);
+  const matches = useMemo(() => new Set(matchList), [matchList]);
+  const seek = useCallback((seconds: number) => playback.seek(seconds), [playback.seek]);
+
+  const changeQuery = (next: string) => {
+    setQuery(next);
+    setMatchPos(-1);
+  };
+  const step = (delta: 1 | -1) => {
+    if (matchList.length === 0) return;
+    setMatchPos((pos) =>
+      pos < 0 ? (delta === 1 ? 0 : matchList.length - 1) : (pos + delta + matchList.length) % matchList.length,
+    );
+  };
+
+  if (deleted) return <Notice text="This task was deleted." />;
+  if (error && !task) return <Notice text={error} />;
+  if (!task) return <p aria-busy="true">Loading…</p>;
+
+  const running = task.status === 'queued' || task.status === 'processing';
+  const duration = firstPositive(
+    playback.duration,
+    transcript?.duration,
+    task.progress?.total_seconds,
+    segments.at(-1)?.end,
+  );
+  return (
+    <article class="transcript-page" aria-labelledby="task-title">
+      <a href="#/" class="back-link" data-testid="back-link">
+        ← All tasks
+      </a>
+      <header class="transcript-page__head">
+        <h1 id="task-title">{task.source_name}</h1>
+        <span class={`badge badge--${task.status}`} data-testid="task-status">
+          {STATUS_TEXT[task.status]}
+        </span>
+      </header>
+      {running && <TaskProgress task={task} />}
+      {task.error && (
+        <p class="error-text" data-testid="task-error">
+          {task.error.message}
+        </p>
+      )}
+      <TaskActions api={api} task={task} onChanged={(t) => (t ? setTask(t) : goHome())} />
+      <div class="transcript-layout">
+        <div class="transcript-layout__side">
+          <div class="media-box">
+            <MediaPlayer sourceName={task.source_name} source={source} onElement={setMedia} />
+            <Timeline
+              segments={segments}
+              duration={duration}
+              time={playback.time}
+              doneSeconds={running ? (task.progress?.done_seconds ?? 0) : null}
+              matches={matches}
+              onSeek={seek}
+            />
+          </div>
+          <TranscriptToolbar
+            api={api}
+            taskId={task.id}
+            sourceName={task.source_name}
+            ready={task.status === 'succeeded'}
+            text={transcript?.text ?? ''}
+          />
+        </div>
+        <section class="transcript-layout__text" aria-label="Transcript text">
+          <TranscriptSearch
+            query={query}
+            onQuery={changeQuery}
+            matchCount={matchList.length}
+            current={matchPos}
+            onStep={step}
+          />
+          {transcript?.partial && (
+            <p class="hint" data-testid="partial-notice">
+              Transcribing… text appears here as each part is finished.
+            </p>
+          )}
+          {segments.length === 0 ? (
+            <p class="empty" data-testid="transcript-empty">
+              {running
+                ? 'No text yet: the first part is still being transcribed.'
+                : task.status === 'succeeded'
+                  ? 'No speech was found in this recording.'
+                  : 'There is no text for this task.'}
+            </p>
+          ) : (
+            <SegmentList
+              segments={segments}
+              activeIndex={activeIndex}
+              activeWord={activeWord}
+              follow={!playback.paused}
+              query={query}
+              matches={matches}
+              currentMatch={matchPos >= 0 ? (matchList[matchPos] ?? -1) : -1}
+              onSeek={seek}
+            />
+          )}
+        </section>
+      </div>
+    </article>
+  );
+}
+
+function goHome(): void {
+  location.hash = '#/';
+}
+
+/** The media element's duration once known, else the transcript's, the task's, the last segment's end. */
+function firstPositive(...values: (number | null | undefined)[]): number {
+  return values.find((v): v is number => typeof v === 'number' && v > 0) ?? 0;
+}
+
+function Notice({ text }: { text: string }) {
+  return (
+    <section class="card">
+      <p role="alert">{text}</p>
+      <a href="#/">Back to all tasks</a>
+    </section>
+  );
+}
