@@ -3,5 +3,8 @@ export { BadAudioError } from './bad-audio.error.js';
 export { ConflictError } from './conflict.error.js';
 export { EarshotError } from './earshot-error.js';
 export { EngineError } from './engine.error.js';
+export { EngineConfigError } from './engine-config.error.js';
+export { EnginePoolFullError } from './engine-pool-full.error.js';
 export { NotFoundError } from './not-found.error.js';
 export { QueueFullError } from './queue-full.error.js';
+export { UnsupportedLanguageError } from './unsupported-language.error.js';

@@ -12,6 +12,9 @@
  *   response: {"words":[["word",start_frame,end_frame,posterior],...],"frames":N}\n
  *             frames are 10 ms. Fillers (<s>, <sil>, [NOISE]) are passed through; the caller filters.
  *   A line {"ready":true} is written once the model is loaded.
+ *   Each chunk is decoded as its own stream, so its answer does not depend on earlier chunks.
+ *   Exit codes: 0 after an exit request or end of input; 2 bad arguments; 3 model load failed;
+ *   4 length prefix over MAX_SAMPLES; 5 out of memory; 6 decoder error. Errors go to stderr.
  * Arguments are passed to ps_init unchanged (-hmm, -lm, -dict, ...).
  */
 #include <pocketsphinx.h>
@@ -75,9 +78,14 @@ int main(int argc, char *argv[]) {
     }
     if (read_full(pcm, (size_t)n * sizeof(int16_t)) != 0) break;
 
-    ps_start_utt(ps);
-    ps_process_raw(ps, pcm, n, FALSE, TRUE);
-    ps_end_utt(ps);
+    /* A fresh stream per chunk: PocketSphinx otherwise carries the noise estimate and the frame
+     * counter over from earlier chunks, so the same chunk would decode differently depending on
+     * what this process decoded before (a retry or another pool instance would disagree). */
+    if (ps_start_stream(ps) < 0 || ps_start_utt(ps) < 0 || ps_process_raw(ps, pcm, n, FALSE, TRUE) < 0 ||
+        ps_end_utt(ps) < 0) {
+      fprintf(stderr, "earshot-ps-server: decoding failed\n");
+      return 6;
+    }
 
     printf("{\"words\":[");
     int first = 1;

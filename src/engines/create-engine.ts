@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { EngineFactory } from './engine.js';
+import { FAULTS_ENV, type FaultCounter, FaultyEngine, parseFaultConfig } from './faulty/faulty.engine.js';
+import { OpenAiEngine, type OpenAiEngineOptions } from './openai/openai.engine.js';
+import { PocketSphinxEngine, type PocketSphinxOptions } from './pocketsphinx/pocketsphinx.engine.js';
+import { type SherpaModelType, SherpaOnnxEngine, type SherpaOnnxOptions } from './sherpa-onnx/sherpa-onnx.engine.js';
+
+export type EngineName = 'pocketsphinx' | 'sherpa-onnx' | 'openai';
+
+/**
+ * Which engine to build and how. The flat keys match Earshot's Config (so the parsed config can be
+ * passed as is); the nested objects give the full option sets and win over the flat keys.
+ */
+export interface EngineConfig {
+  engine: EngineName;
+  /** Directory with `en-us/`, `en-us.lm.bin` and `cmudict-en-us.dict`. */
+  pocketsphinxModelDir?: string;
+  pocketsphinx?: PocketSphinxOptions;
+  sherpaModelDir?: string;
+  sherpaModelType?: SherpaModelType;
+  sherpa?: Partial<SherpaOnnxOptions>;
+  openaiBaseUrl?: string;
+  openaiApiKey?: string;
+  openaiModel?: string;
+  openai?: Partial<OpenAiEngineOptions>;
+}
+
+/**
+ * Returns a factory of engine instances for the configured engine. When EARSHOT_TEST_FAULTS is
+ * set (tests only), every instance is wrapped in a FaultyEngine; its config is parsed here, once,
+ * so a malformed value stops the process at boot, and one call counter is shared by all instances.
+ */
+export function createEngineFactory(config: EngineConfig, env: NodeJS.ProcessEnv = process.env): EngineFactory {
+  const make = baseFactory(config);
+  const faults = parseFaultConfig(env[FAULTS_ENV]);
+  if (faults === null) return make;
+  const counter: FaultCounter = { calls: 0 };
+  return () => new FaultyEngine(make(), faults, counter);
+}
+
+function baseFactory(config: EngineConfig): EngineFactory {
+  switch (config.engine) {
+    case 'pocketsphinx': {
+      const dir = config.pocketsphinxModelDir;
+      const options: PocketSphinxOptions = {
+        ...(dir
+          ? { hmm: join(dir, 'en-us'), lm: join(dir, 'en-us.lm.bin'), dict: join(dir, 'cmudict-en-us.dict') }
+          : {}),
+        ...config.pocketsphinx,
+      };
+      return () => new PocketSphinxEngine(options);
+    }
+    case 'sherpa-onnx': {
+      const options: SherpaOnnxOptions = {
+        modelDir: config.sherpaModelDir ?? '',
+        modelType: config.sherpaModelType ?? 'whisper',
+        ...config.sherpa,
+      };
+      return () => new SherpaOnnxEngine(options);
+    }
+    case 'openai': {
+      const options: OpenAiEngineOptions = {
+        baseUrl: config.openaiBaseUrl ?? 'http://127.0.0.1:8000/v1',
+        model: config.openaiModel ?? 'whisper-1',
+        ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
+        ...config.openai,
+      };
+      return () => new OpenAiEngine(options);
+    }
+  }
+}
