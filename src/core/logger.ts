@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -16,6 +16,6 @@ export function createLogger(level: string, name = 'earshot'): Logger {
         ? { transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } }
         : {}),
     },
-    pretty ? undefined : pino.destination(2),
+    pretty ? undefined : destination(2),
   );
 }
