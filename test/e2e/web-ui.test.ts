@@ -98,7 +98,8 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
     executablePath: '/usr/bin/chromium',
     headless: false, // --headless=new is in the args; Playwright must not add its own flag
-    args: CHROMIUM_ARGS,
+    // Phones draw overlay scrollbars; classic ones would shift the phone screenshots' layout.
+    args: SHOTS ? [...CHROMIUM_ARGS, '--hide-scrollbars'] : CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
   });
@@ -228,14 +229,19 @@ describe('web UI', () => {
     await page.close();
   });
 
-  it('shows a readable error for a file that is not audio', async () => {
+  it('shows a readable error for a file that is not audio (dropped onto the page)', async () => {
     const page = await context.newPage();
     await signIn(page);
-    await page.getByTestId('file-input').setInputFiles({
-      name: 'x.mp3',
-      mimeType: 'audio/mpeg',
-      buffer: Buffer.from('This is a plain text file pretending to be an MP3.\n'.repeat(20)),
+    const files = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(
+        new File(['This is a plain text file pretending to be an MP3.\n'.repeat(20)], 'x.mp3', { type: 'audio/mpeg' }),
+      );
+      return dt;
     });
+    const target = page.getByTestId('drop-zone').locator('label');
+    await target.dispatchEvent('dragover', { dataTransfer: files });
+    await target.dispatchEvent('drop', { dataTransfer: files });
     const failed = page.locator('[data-testid="upload-item"][data-state="failed"]');
     await failed.waitFor();
     const message = (await failed.getByTestId('upload-error').textContent()) ?? '';

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConnectionState } from './api/event-stream';
 import { AnnouncerProvider } from './components/announcer';
 import { Header } from './components/header';
@@ -13,6 +13,7 @@ export function App() {
   const route = useRoute();
   const [connection, setConnection] = useState<ConnectionState | null>(null);
   const { state, api } = auth;
+  useFocusOnNavigation(route.name === 'task' ? route.id : 'home');
 
   return (
     <AnnouncerProvider>
@@ -42,4 +43,19 @@ export function App() {
       </main>
     </AnnouncerProvider>
   );
+}
+
+/**
+ * After an in-page navigation, focus goes to <main> so keyboard and screen-reader users start at the
+ * new content instead of wherever the link was. The first render keeps the browser's default.
+ */
+function useFocusOnNavigation(view: string): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [view]);
 }

@@ -60,6 +60,8 @@ export function describeError(err: unknown, fileName?: string): string {
       return 'That task does not exist (or is not yours).';
     case 'not_ready':
       return 'The transcript is not ready yet.';
+    case 'upload_interrupted':
+      return `The upload of ${subject} was interrupted: the connection dropped, or the server refused a file this large.`;
     case 'network_error':
       return 'Could not reach the server. Check your connection and try again.';
     default:

@@ -52,7 +52,7 @@ export function uploadFile(
     // A server that rejects early (413 before the body is read) may reset the connection instead of
     // answering; the browser reports that as a network error with status 0.
     xhr.addEventListener('error', () => {
-      reject(new ApiError(0, 'network_error', 'The upload was interrupted.'));
+      reject(new ApiError(0, 'upload_interrupted', 'The upload was interrupted.'));
     });
     xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', 'Upload cancelled.')));
     xhr.send(form);

@@ -1,5 +1,6 @@
-import { useCallback, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
+import { useCaptions } from '../hooks/use-captions';
 import { useMediaSource } from '../hooks/use-media-source';
 import { usePlayback } from '../hooks/use-playback';
 import { useTaskTranscript } from '../hooks/use-task-transcript';
@@ -7,7 +8,7 @@ import { activeSegmentIndex, activeWordIndex, matchingSegments } from '../lib/se
 import { TaskActions } from '../tasks/task-actions';
 import { TaskProgress } from '../tasks/task-progress';
 import { STATUS_TEXT } from '../tasks/task-row';
-import { MediaPlayer } from '../transcript/media-player';
+import { isVideoName, MediaPlayer } from '../transcript/media-player';
 import { SegmentList } from '../transcript/segment-list';
 import { Timeline } from '../transcript/timeline';
 import { TranscriptSearch } from '../transcript/transcript-search';
@@ -26,6 +27,14 @@ export function TranscriptPage({ api, id }: Props) {
   const playback = usePlayback(media);
   const [query, setQuery] = useState('');
   const [matchPos, setMatchPos] = useState(-1);
+  const captionsUrl = useCaptions(api, id, task?.status === 'succeeded' && isVideoName(task.source_name));
+  const title = task?.source_name;
+  useEffect(() => {
+    document.title = title ? `${title} – Earshot` : 'Earshot';
+    return () => {
+      document.title = 'Earshot';
+    };
+  }, [title]);
 
   const segments = transcript?.segments ?? [];
   const activeIndex = activeSegmentIndex(segments, playback.time);
@@ -77,7 +86,13 @@ export function TranscriptPage({ api, id }: Props) {
       <div class="transcript-layout">
         <div class="transcript-layout__side">
           <div class="media-box">
-            <MediaPlayer sourceName={task.source_name} source={source} onElement={setMedia} />
+            <MediaPlayer
+              sourceName={task.source_name}
+              source={source}
+              captionsUrl={captionsUrl}
+              language={task.options.language}
+              onElement={setMedia}
+            />
             <Timeline
               segments={segments}
               duration={duration}

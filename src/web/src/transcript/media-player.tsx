@@ -2,16 +2,21 @@ import type { MediaSource } from '../hooks/use-media-source';
 
 const VIDEO_EXTENSIONS = ['mp4', 'm4v', 'mkv', 'mov', 'webm', 'avi', 'ogv', 'mpeg', 'mpg', 'wmv'];
 
+export function isVideoName(sourceName: string): boolean {
+  return VIDEO_EXTENSIONS.includes(sourceName.split('.').pop()?.toLowerCase() ?? '');
+}
+
 interface Props {
   sourceName: string;
   source: MediaSource;
+  /** WebVTT captions for a video (Blob URL), once the transcript is finished. */
+  captionsUrl: string | null;
+  language: string;
   onElement(media: HTMLMediaElement | null): void;
 }
 
 /** The browser's own controls: keyboard-operable and accessible already. Video only for video files. */
-export function MediaPlayer({ sourceName, source, onElement }: Props) {
-  const ext = sourceName.split('.').pop()?.toLowerCase() ?? '';
-  const isVideo = VIDEO_EXTENSIONS.includes(ext);
+export function MediaPlayer({ sourceName, source, captionsUrl, language, onElement }: Props) {
   const common = {
     class: 'player',
     controls: true,
@@ -23,14 +28,12 @@ export function MediaPlayer({ sourceName, source, onElement }: Props) {
   };
   return (
     <div class="player-box">
-      {isVideo ? (
-        <video {...common} ref={(el) => onElement(el)} playsInline>
-          <track kind="captions" />
+      {isVideoName(sourceName) ? (
+        <video {...common} ref={onElement} playsInline>
+          {captionsUrl && <track kind="captions" src={captionsUrl} srclang={language} label="Transcript" default />}
         </video>
       ) : (
-        <audio {...common} ref={(el) => onElement(el)}>
-          <track kind="captions" />
-        </audio>
+        <audio {...common} ref={onElement} />
       )}
       {source.error && (
         <p class="error-text" role="alert" data-testid="player-error">

@@ -37,7 +37,6 @@ export function UploadItemRow({ item, onCancel, onRetry, onDismiss }: Props) {
       {item.state === 'failed' && (
         <p class="error-text" data-testid="upload-error">
           {item.error}
-          {wait !== null && wait > 0 && <span class="hint"> You can retry in {wait} s.</span>}
         </p>
       )}
       <div class="upload__actions">
@@ -55,6 +54,7 @@ export function UploadItemRow({ item, onCancel, onRetry, onDismiss }: Props) {
             data-testid="upload-retry"
           >
             Try again<span class="visually-hidden"> to upload {item.file.name}</span>
+            {wait !== null && wait > 0 && <span class="numeric"> in {wait} s</span>}
           </button>
         )}
         {item.state !== 'uploading' && (
