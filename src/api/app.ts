@@ -1,0 +1,184 @@
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../core/logger.js';
+import type { User } from '../core/user.js';
+import { createOutboundAgent } from '../services/net-guard.js';
+import { type ProbeFn, TaskService } from '../services/task.service.js';
+import { WebhookSender } from '../services/webhooks.js';
+import type { TaskStore } from '../store/task.store.js';
+import type { SupervisorView } from '../worker/supervisor.types.js';
+import type { ApiContext } from './context.js';
+import { EventHub } from './events/event-hub.js';
+import { assertAuthModeSafe, ensureLocalUser, installAuth } from './plugins/auth.js';
+import { trackConnections } from './plugins/connections.js';
+import { installErrorHandler } from './plugins/error-handler.js';
+import { createMetrics } from './plugins/metrics.js';
+import { openApiOptions } from './plugins/openapi.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { adminRoutes } from './routes/v1/admin.routes.js';
+import { eventRoutes } from './routes/v1/events.routes.js';
+import { taskContentRoutes } from './routes/v1/task-content.routes.js';
+import { taskRoutes } from './routes/v1/tasks.routes.js';
+
+export interface AppDeps {
+  config: Config;
+  store: TaskStore;
+  log: Logger;
+  /** The worker supervisor when this process runs one (`/v1/admin/*` answer 503 without it). */
+  supervisor?: SupervisorView;
+  /** Probes a stored input (default: ffprobe via src/audio/probe.ts); rejects with BadAudioError for non-audio. */
+  probe?: ProbeFn;
+  /** Tuning knobs tests turn down; production uses the defaults. */
+  tuning?: {
+    eventPollMs?: number;
+    webhookRetryBaseMs?: number;
+    webhookTimeoutMs?: number;
+    syncWaitTimeoutMs?: number;
+  };
+}
+
+const defaultProbe: ProbeFn = async (file) => {
+  const { probeMedia } = await import('../audio/probe.js');
+  return probeMedia(file);
+};
+
+/** Query parameters never written to logs. */
+const redactUrl = (url: string): string => url.replace(/([?&]access_token=)[^&]*/gi, '$1[redacted]');
+
+/**
+ * Builds the HTTP API (not listening yet). Throws at once for an unsafe configuration
+ * (EARSHOT_AUTH=none on a non-loopback host). Starting (`ready`/`listen`) creates the `local` user
+ * in auth=none mode and starts the event hub; `close()` ends open event streams and waits, webhooks
+ * in flight included, so it never hangs on a client.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config, store } = deps;
+  assertAuthModeSafe(config);
+  const log = deps.log.child({ component: 'api' });
+  const tuning = deps.tuning ?? {};
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Requests are logged by the onResponse hook below, with access tokens redacted from URLs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    // Validation errors are answered by the one error handler; coercion is for query strings.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  const outbound = createOutboundAgent(config.webhookAllowPrivate);
+  const hub = new EventHub(store, log.child({ component: 'events' }), {
+    ...(tuning.eventPollMs === undefined ? {} : { pollMs: tuning.eventPollMs }),
+    maxSubscribers: config.maxSseClients,
+    heartbeatMs: config.sseHeartbeatMs,
+    retentionMs: config.eventRetentionMs,
+  });
+  const webhooks = new WebhookSender({
+    allowPrivate: config.webhookAllowPrivate,
+    dispatcher: outbound,
+    log: log.child({ component: 'webhooks' }),
+    ...(tuning.webhookRetryBaseMs === undefined ? {} : { baseDelayMs: tuning.webhookRetryBaseMs }),
+    ...(tuning.webhookTimeoutMs === undefined ? {} : { timeoutMs: tuning.webhookTimeoutMs }),
+  });
+  const metrics = createMetrics({
+    store,
+    log,
+    ...(deps.supervisor ? { supervisor: deps.supervisor } : {}),
+    sseClients: () => hub.subscriberCount,
+    webhooksPending: () => webhooks.pending,
+  });
+  hub.addListener(metrics.onEvent);
+  hub.addListener(({ event, task }) => {
+    if ((event.type === 'done' || event.type === 'error') && task?.callbackUrl) {
+      webhooks.send(task.callbackUrl, { id: task.id, status: event.type === 'done' ? 'succeeded' : 'failed' });
+    }
+  });
+
+  const ctx: ApiContext = {
+    config,
+    store,
+    log,
+    tasks: new TaskService({
+      config,
+      store,
+      log,
+      probe: deps.probe ?? defaultProbe,
+      outbound,
+      onChange: () => hub.nudge(),
+    }),
+    hub,
+    metrics,
+    supervisor: deps.supervisor,
+    syncWaitTimeoutMs:
+      tuning.syncWaitTimeoutMs ??
+      Math.min(
+        10 * 60_000,
+        (config.timeBudgetBaseSeconds + config.syncMaxSeconds * config.timeBudgetPerAudioSecond) * 1000,
+      ),
+    state: { shuttingDown: false },
+  };
+
+  const connections = trackConnections(app.server);
+  let localUser: User | null = null;
+  app.decorateRequest('user', null);
+  installErrorHandler(app);
+
+  app.addHook('onReady', async () => {
+    if (config.auth === 'none') localUser = await ensureLocalUser(store);
+    await hub.start();
+  });
+  // Before the HTTP server closes: SSE streams and ?wait=true requests would otherwise hold it open.
+  app.addHook('preClose', async () => {
+    ctx.state.shuttingDown = true;
+    await hub.stop();
+    connections.closeIdle();
+  });
+  app.addHook('onClose', async () => {
+    await webhooks.close();
+    await outbound.destroy();
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  void app.register(fastifyMultipart, {
+    // The service enforces maxUploadBytes itself (and removes the partial file); busboy's limit
+    // sits one byte above so that check is the one that fires.
+    limits: { fileSize: config.maxUploadBytes + 1, files: 1, fields: 10, fieldSize: 4096, parts: 12 },
+    throwFileSizeLimit: false,
+  });
+  void app.register(fastifySwagger, openApiOptions());
+  const v1: FastifyPluginAsync = async (scope) => {
+    installAuth(scope, {
+      config,
+      store,
+      localUser: () => {
+        if (localUser === null) throw new Error('local user not initialised');
+        return localUser;
+      },
+    });
+    await scope.register(taskRoutes(ctx));
+    await scope.register(taskContentRoutes(ctx));
+    await scope.register(eventRoutes(ctx));
+    await scope.register(adminRoutes(ctx), { prefix: '/admin' });
+  };
+  const routes: FastifyPluginAsync = async (root) => {
+    root.get('/openapi.json', { schema: { hide: true } }, async () => root.swagger());
+    await root.register(healthRoutes(ctx));
+    await root.register(v1, { prefix: '/v1' });
+  };
+  void app.register(routes);
+  return app;
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import ipaddr from 'ipaddr.js';
+import type { Config } from '../../config/config.js';
+import { generateToken, hashToken } from '../../core/token.js';
+import type { User } from '../../core/user.js';
+import { ForbiddenError, UnauthorizedError } from '../../services/errors.js';
+import type { TaskStore } from '../../store/task.store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; set by the auth hook on every /v1 route. */
+    user: User | null;
+  }
+  interface FastifyContextConfig {
+    /** Accept `?access_token=` as well as the header (EventSource cannot send headers). SSE routes only. */
+    allowQueryToken?: boolean;
+  }
+}
+
+export const LOCAL_USER_NAME = 'local';
+
+/** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (!ipaddr.isValid(bare)) return false;
+  return ipaddr.process(bare).range() === 'loopback';
+}
+
+/**
+ * Auth=none is single-user mode for one machine: refusing it on any non-loopback address keeps a
+ * misconfiguration from publishing an unauthenticated admin API on the network.
+ */
+export function assertAuthModeSafe(config: Config): void {
+  if (config.auth === 'none' && !isLoopbackHost(config.host)) {
+    throw new Error(
+      `EARSHOT_AUTH=none is only allowed when listening on a loopback address, not EARSHOT_HOST=${config.host}; ` +
+        'use token auth (earshot users add NAME) or listen on 127.0.0.1',
+    );
+  }
+}
+
+/** The built-in admin of auth=none mode, created on first start. Its token is random and never shown: it cannot log in. */
+export async function ensureLocalUser(store: TaskStore): Promise<User> {
+  const existing = (await store.listUsers()).find((u) => u.name === LOCAL_USER_NAME);
+  if (existing) return existing.role === 'admin' ? existing : { ...existing, role: 'admin' };
+  return store.createUser(LOCAL_USER_NAME, 'admin', hashToken(generateToken()));
+}
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return m?.[1] ?? null;
+  }
+  if (request.routeOptions.config.allowQueryToken) {
+    const q = (request.query as Record<string, unknown> | undefined)?.access_token;
+    if (typeof q === 'string' && q !== '') return q;
+  }
+  return null;
+}
+
+/**
+ * Adds the authentication hook to the (encapsulated) /v1 scope: a Bearer token is hashed and looked
+ * up; `access_token` in the query counts only on routes that opt in (the SSE streams). With
+ * auth=none every request is the local admin.
+ */
+export function installAuth(scope: FastifyInstance, opts: { config: Config; store: TaskStore; localUser: () => User }) {
+  scope.addHook('onRequest', async (request) => {
+    if (opts.config.auth === 'none') {
+      request.user = opts.localUser();
+      return;
+    }
+    const token = bearer(request);
+    if (token === null) throw new UnauthorizedError();
+    const user = await opts.store.findUserByTokenHash(hashToken(token));
+    if (user === null) throw new UnauthorizedError('invalid API token');
+    request.user = user;
+  });
+}
+
+export function requireUser(request: FastifyRequest): User {
+  if (request.user === null) throw new UnauthorizedError();
+  return request.user;
+}
+
+/** preHandler for /v1/admin/*. */
+export async function requireAdmin(request: FastifyRequest): Promise<void> {
+  if (requireUser(request).role !== 'admin') throw new ForbiddenError();
+}

@@ -1,0 +1,95 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { NotFoundError } from '../../../core/errors/index.js';
+import { contentTypeFor, type RenderOptions, renderTranscript } from '../../../formats/index.js';
+import { RangeNotSatisfiableError } from '../../../services/errors.js';
+import { scopeOf } from '../../../services/task.service.js';
+import type { ApiContext } from '../../context.js';
+import { contentDisposition, mediaTypeFor, parseRange } from '../../media-range.js';
+import { requireUser } from '../../plugins/auth.js';
+import { errors, isSet, TaskIdParams } from '../../schemas/common.schema.js';
+import { TranscriptQuerySchema } from '../../schemas/task.schema.js';
+
+export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
+  const { tasks } = ctx;
+  return async (app) => {
+    app.get(
+      '/tasks/:id/transcript',
+      {
+        schema: {
+          summary: 'The transcript as json, srt, vtt or txt',
+          description:
+            '409 not_ready until the task succeeded; `partial=true` returns the contiguous finished prefix meanwhile.',
+          params: TaskIdParams,
+          querystring: TranscriptQuerySchema,
+          response: {
+            200: Type.String({ description: 'The rendered transcript (Content-Type by format).' }),
+            ...errors(400, 401, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        const q = request.query;
+        const task = await tasks.get(request.params.id, scopeOf(requireUser(request)));
+        const transcript = await tasks.transcript(task, isSet(q.partial));
+        const format = q.format ?? 'json';
+        const options: RenderOptions = {
+          ...(q.max_chars_per_line === undefined ? {} : { maxCharsPerLine: q.max_chars_per_line }),
+          ...(q.max_lines === undefined ? {} : { maxLinesPerCue: q.max_lines }),
+          ...(q.max_cue_seconds === undefined ? {} : { maxCueSeconds: q.max_cue_seconds }),
+        };
+        const body = renderTranscript(transcript, format, options);
+        void reply.type(contentTypeFor(format));
+        if (isSet(q.download)) {
+          const stem = path.parse(task.sourceName).name || 'transcript';
+          void reply.header('content-disposition', contentDisposition('attachment', `${stem}.${format}`));
+        }
+        // Serialised already: bypass the response schema's string serialiser (it would quote it).
+        return reply.serializer((payload: unknown) => payload as string).send(body);
+      },
+    );
+
+    app.get(
+      '/tasks/:id/media',
+      {
+        schema: {
+          summary: 'The original upload, with Range support (206) for playback and seeking',
+          params: TaskIdParams,
+          response: {
+            200: Type.Unsafe<unknown>({ type: 'string', format: 'binary', description: 'The whole file.' }),
+            206: Type.Unsafe<unknown>({ type: 'string', format: 'binary', description: 'The requested byte range.' }),
+            ...errors(401, 404, 416),
+          },
+        },
+      },
+      async (request, reply) => {
+        const task = await tasks.get(request.params.id, scopeOf(requireUser(request)));
+        const size = await stat(task.mediaPath).then(
+          (s) => s.size,
+          () => {
+            throw new NotFoundError('media');
+          },
+        );
+        const range = parseRange(request.headers.range, size);
+        if (range === 'unsatisfiable') throw new RangeNotSatisfiableError(size);
+        void reply
+          .header('accept-ranges', 'bytes')
+          .header('content-type', mediaTypeFor(task.mediaPath))
+          .header('x-content-type-options', 'nosniff')
+          .header('content-disposition', contentDisposition('inline', task.sourceName))
+          .header('cache-control', 'private, max-age=3600');
+        if (range === null) {
+          void reply.header('content-length', String(size));
+          return reply.status(200).send(createReadStream(task.mediaPath));
+        }
+        void reply
+          .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+          .header('content-length', String(range.end - range.start + 1));
+        return reply.status(206).send(createReadStream(task.mediaPath, { start: range.start, end: range.end }));
+      },
+    );
+  };
+}

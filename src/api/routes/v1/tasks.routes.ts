@@ -1,0 +1,161 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { NotFoundError } from '../../../core/errors/index.js';
+import type { Task } from '../../../core/task.js';
+import { InvalidRequestError, UnsupportedMediaTypeError } from '../../../services/errors.js';
+import { scopeOf } from '../../../services/task.service.js';
+import type { ApiContext } from '../../context.js';
+import { requireUser } from '../../plugins/auth.js';
+import { ErrorResponse, errors, isSet, TaskIdParams } from '../../schemas/common.schema.js';
+import {
+  type CreateTaskJson,
+  CreateTaskJsonSchema,
+  CreateTaskQuerySchema,
+  ListTasksQuerySchema,
+  TaskListSchema,
+  TaskViewSchema,
+  WaitResultSchema,
+} from '../../schemas/task.schema.js';
+import { toTaskView } from '../../task-view.js';
+import { optionsFromFields } from './multipart-fields.js';
+
+/** Aborts when the client goes away before the response is sent (stops an upload, a fetch or a wait). */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
+  const { config, tasks, hub, store } = ctx;
+
+  const smallEnoughToWait = (t: Task): boolean =>
+    t.mediaBytes <= config.syncMaxBytes && t.durationSeconds !== null && t.durationSeconds <= config.syncMaxSeconds;
+
+  async function create(request: FastifyRequest, signal: AbortSignal): Promise<Task> {
+    const user = requireUser(request);
+    if (request.isMultipart()) {
+      const part = await request.file();
+      if (part === undefined) throw new InvalidRequestError('the multipart body has no file part');
+      if (part.fieldname !== 'file')
+        throw new InvalidRequestError(`the file part must be named "file", not "${part.fieldname}"`);
+      const input = optionsFromFields(part.fields, part.fieldname);
+      return tasks.create(user, { kind: 'upload', stream: part.file, filename: part.filename }, input, signal);
+    }
+    if (request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
+      const { url, ...input } = request.body as CreateTaskJson;
+      return tasks.create(user, { kind: 'url', url }, input, signal);
+    }
+    throw new UnsupportedMediaTypeError();
+  }
+
+  return async (app) => {
+    app.post(
+      '/tasks',
+      {
+        schema: {
+          summary: 'Create a task',
+          description:
+            'Upload a recording as multipart/form-data (option fields first, then the `file` part) or send JSON with a `url` to fetch. ' +
+            'With `?wait=true`, small inputs are transcribed before the response (200 {task, transcript}).',
+          querystring: CreateTaskQuerySchema,
+          body: { content: { 'application/json': { schema: CreateTaskJsonSchema } } },
+          response: {
+            200: WaitResultSchema,
+            202: TaskViewSchema,
+            ...errors(400, 401, 413, 415, 422, 429, 502),
+          },
+        },
+      },
+      async (request, reply) => {
+        const signal = clientGone(reply);
+        let task = await create(request, signal);
+        if (isSet(request.query.wait) && smallEnoughToWait(task)) {
+          const outcome = await hub.waitForEnd(task.id, ctx.syncWaitTimeoutMs, signal);
+          if (outcome === 'deleted') throw new NotFoundError();
+          task = (await store.get(task.id, { admin: true })) ?? task;
+          if (outcome === 'done' || outcome === 'error' || outcome === 'cancelled') {
+            const transcript = task.status === 'succeeded' ? await store.getTranscript(task.id) : null;
+            return reply.status(200).send({ task: toTaskView(task), transcript });
+          }
+        }
+        return reply.status(202).send(toTaskView(task));
+      },
+    );
+
+    app.get(
+      '/tasks',
+      {
+        schema: {
+          summary: "List the caller's tasks (admins: all), newest first",
+          querystring: ListTasksQuerySchema,
+          response: { 200: TaskListSchema, ...errors(400, 401) },
+        },
+      },
+      async (request) => {
+        const { status, limit, offset } = request.query;
+        const page = await tasks.list(scopeOf(requireUser(request)), {
+          ...(status === undefined ? {} : { status }),
+          limit,
+          offset,
+        });
+        const now = Date.now();
+        return { tasks: page.tasks.map((t) => toTaskView(t, now)), total: page.total, counts: page.counts };
+      },
+    );
+
+    app.get(
+      '/tasks/:id',
+      {
+        schema: {
+          summary: 'One task (a small row; never loads the transcript)',
+          params: TaskIdParams,
+          response: { 200: TaskViewSchema, ...errors(401, 404) },
+        },
+      },
+      async (request) => toTaskView(await tasks.get(request.params.id, scopeOf(requireUser(request)))),
+    );
+
+    app.post(
+      '/tasks/:id/cancel',
+      {
+        schema: {
+          summary: 'Cancel a queued or running task',
+          params: TaskIdParams,
+          response: { 200: TaskViewSchema, ...errors(401, 404, 409) },
+        },
+      },
+      async (request) => toTaskView(await tasks.cancel(request.params.id, scopeOf(requireUser(request)))),
+    );
+
+    app.post(
+      '/tasks/:id/retry',
+      {
+        schema: {
+          summary: 'Re-queue a failed or cancelled task',
+          params: TaskIdParams,
+          response: { 200: TaskViewSchema, ...errors(401, 404, 409) },
+        },
+      },
+      async (request) => toTaskView(await tasks.retry(request.params.id, scopeOf(requireUser(request)))),
+    );
+
+    app.delete(
+      '/tasks/:id',
+      {
+        schema: {
+          summary: 'Delete a task, its files, checkpoints and transcript',
+          params: TaskIdParams,
+          response: { 204: Type.Null({ description: 'Deleted.' }), 401: ErrorResponse, 404: ErrorResponse },
+        },
+      },
+      async (request, reply) => {
+        await tasks.remove(request.params.id, scopeOf(requireUser(request)));
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

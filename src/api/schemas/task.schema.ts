@@ -1,0 +1,147 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { TASK_STATUSES } from '../../core/task.js';
+import { OUTPUT_FORMATS } from '../../core/transcript.js';
+import { Flag, Nullable } from './common.schema.js';
+
+export const TaskStatusSchema = Type.Union(
+  TASK_STATUSES.map((s) => Type.Literal(s)),
+  { description: 'Lifecycle state.' },
+);
+export const TaskStageSchema = Type.Union(
+  (['waiting', 'decoding', 'planning', 'recognizing', 'merging', 'done'] as const).map((s) => Type.Literal(s)),
+);
+export const OutputFormatSchema = Type.Union(OUTPUT_FORMATS.map((f) => Type.Literal(f)));
+
+export const TaskViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: TaskStatusSchema,
+    stage: TaskStageSchema,
+    source_name: Type.String(),
+    media_bytes: Type.Integer(),
+    duration_seconds: Nullable(Type.Number({ description: 'Recording duration; null until probed.' })),
+    priority: Type.Integer(),
+    options: Type.Object({
+      language: Type.String(),
+      formats: Type.Array(OutputFormatSchema),
+      max_chunk_seconds: Type.Optional(Type.Number()),
+    }),
+    progress: Type.Object({
+      percent: Type.Number(),
+      done_seconds: Type.Number(),
+      total_seconds: Nullable(Type.Number()),
+      speed: Nullable(Type.Number({ description: 'Audio seconds per wall-clock second on this attempt.' })),
+      eta_seconds: Nullable(Type.Integer()),
+    }),
+    attempts: Type.Integer(),
+    max_attempts: Type.Integer(),
+    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    created_at: Type.String({ format: 'date-time' }),
+    started_at: Nullable(Type.String({ format: 'date-time' })),
+    finished_at: Nullable(Type.String({ format: 'date-time' })),
+    elapsed_seconds: Nullable(Type.Number({ description: 'Since the current attempt started; null while queued.' })),
+    callback_url: Nullable(Type.String()),
+  },
+  { description: 'A transcription task (a small row; never the transcript).' },
+);
+export type TaskView = Static<typeof TaskViewSchema>;
+
+const language = Type.String({ pattern: '^(auto|[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*)$', maxLength: 20 });
+const priority = Type.Integer({ minimum: -10, maximum: 10, default: 0 });
+const maxChunkSeconds = Type.Number({ minimum: 2, maximum: 300 });
+const callbackUrl = Type.String({ maxLength: 2048, description: 'POSTed {id,status} when the task ends.' });
+
+/** Task options as sent in a JSON body. */
+export const CreateTaskJsonSchema = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 4096, description: 'http(s) URL of the recording.' }),
+    language: Type.Optional(language),
+    formats: Type.Optional(Type.Array(OutputFormatSchema, { minItems: 1, maxItems: 4, uniqueItems: true })),
+    priority: Type.Optional(priority),
+    max_chunk_seconds: Type.Optional(maxChunkSeconds),
+    callback_url: Type.Optional(callbackUrl),
+  },
+  { additionalProperties: false },
+);
+export type CreateTaskJson = Static<typeof CreateTaskJsonSchema>;
+
+/** The same options as multipart text fields (before the `file` part); `formats` is a comma list. */
+export const CreateTaskMultipartSchema = Type.Object({
+  file: Type.String({ format: 'binary', description: 'The recording (any format ffmpeg reads).' }),
+  language: Type.Optional(language),
+  formats: Type.Optional(Type.String({ description: 'Comma-separated: json,srt,vtt,txt', maxLength: 64 })),
+  priority: Type.Optional(Type.Integer({ minimum: -10, maximum: 10 })),
+  max_chunk_seconds: Type.Optional(maxChunkSeconds),
+  callback_url: Type.Optional(callbackUrl),
+});
+
+/** Options validated once, whichever way they came. */
+export const TaskOptionsInputSchema = Type.Object(
+  {
+    language: Type.Optional(language),
+    formats: Type.Optional(Type.Array(OutputFormatSchema, { minItems: 1, maxItems: 4, uniqueItems: true })),
+    priority: Type.Optional(priority),
+    max_chunk_seconds: Type.Optional(maxChunkSeconds),
+    callback_url: Type.Optional(callbackUrl),
+  },
+  { additionalProperties: false },
+);
+export type TaskOptionsInput = Static<typeof TaskOptionsInputSchema>;
+
+export const CreateTaskQuerySchema = Type.Object({
+  wait: Type.Optional(Flag('Wait for small inputs to finish and return 200 {task, transcript}.')),
+});
+
+export const ListTasksQuerySchema = Type.Object({
+  status: Type.Optional(TaskStatusSchema),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+
+export const TaskCountsSchema = Type.Object({
+  queued: Type.Integer(),
+  processing: Type.Integer(),
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+  cancelled: Type.Integer(),
+});
+
+export const TaskListSchema = Type.Object({
+  tasks: Type.Array(TaskViewSchema),
+  total: Type.Integer({ description: 'Tasks matching the filter.' }),
+  counts: TaskCountsSchema,
+});
+
+export const TranscriptQuerySchema = Type.Object({
+  format: Type.Optional(OutputFormatSchema),
+  partial: Type.Optional(Flag('While running: the contiguous finished prefix.')),
+  download: Type.Optional(Flag('Adds Content-Disposition: attachment.')),
+  max_chars_per_line: Type.Optional(Type.Integer({ minimum: 10, maximum: 200 })),
+  max_lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+  max_cue_seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 60 })),
+});
+
+const WordSchema = Type.Object({
+  word: Type.String(),
+  start: Type.Number(),
+  end: Type.Number(),
+  confidence: Type.Number(),
+});
+export const SegmentSchema = Type.Object({
+  start: Type.Number(),
+  end: Type.Number(),
+  text: Type.String(),
+  words: Type.Array(WordSchema),
+});
+export const TranscriptSchema = Type.Object({
+  language: Type.String(),
+  duration: Type.Number(),
+  partial: Type.Optional(Type.Boolean()),
+  text: Type.String(),
+  segments: Type.Array(SegmentSchema),
+});
+
+export const WaitResultSchema = Type.Object({
+  task: TaskViewSchema,
+  transcript: Nullable(TranscriptSchema),
+});

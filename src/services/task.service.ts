@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config/config.js';
+import { BadAudioError, ConflictError, EarshotError, NotFoundError, QueueFullError } from '../core/errors/index.js';
+import type { Logger } from '../core/logger.js';
+import type { Task, TaskOptions } from '../core/task.js';
+import { fullText, type OutputFormat, type Segment, type Transcript } from '../core/transcript.js';
+import type { User } from '../core/user.js';
+import type { ListFilter, Scope, TaskPage, TaskStore } from '../store/task.store.js';
+import { createMediaDir, removeMediaDir, safeSourceName, storedFileName, writeLimited } from './media-files.js';
+import { checkOutboundUrl } from './net-guard.js';
+import { fetchToFile } from './url-fetch.js';
+
+/** What ffprobe tells us about an input; rejects (BadAudioError) when it is not usable audio. */
+export type ProbeFn = (path: string) => Promise<{ durationSeconds: number | null }>;
+
+/** Task options as the API accepts them (already schema-validated). */
+export interface TaskOptionsInput {
+  language?: string;
+  formats?: OutputFormat[];
+  priority?: number;
+  max_chunk_seconds?: number;
+  callback_url?: string;
+}
+
+export type TaskSource =
+  | { kind: 'upload'; stream: Readable; filename: string | undefined }
+  | { kind: 'url'; url: string };
+
+export interface TaskServiceDeps {
+  config: Config;
+  store: TaskStore;
+  log: Logger;
+  probe: ProbeFn;
+  /** Dispatcher for user-chosen URLs (checks addresses at connect time). */
+  outbound: Dispatcher;
+  /** Called after a transition this service made, so listeners see it without waiting for a poll. */
+  onChange?: () => void;
+}
+
+export function scopeOf(user: User): Scope {
+  return user.role === 'admin' ? { admin: true } : { userId: user.id };
+}
+
+/**
+ * Task use cases behind the HTTP routes: creating a task from an upload or a URL (store the input
+ * safely, probe it, enqueue it), reading, cancelling, retrying and deleting (with its files), and
+ * building transcripts (final or partial). Visibility is always decided by the store's scope, so a
+ * foreign task is indistinguishable from a missing one.
+ */
+export class TaskService {
+  constructor(private readonly deps: TaskServiceDeps) {}
+
+  async create(user: User, source: TaskSource, input: TaskOptionsInput, signal?: AbortSignal): Promise<Task> {
+    const { config, store } = this.deps;
+    const callbackUrl =
+      input.callback_url === undefined
+        ? null
+        : (await checkOutboundUrl(input.callback_url, config.webhookAllowPrivate, 'callback_url')).href;
+    // Refuse before receiving a possibly large input; enqueue re-checks atomically.
+    const counts = await store.countByStatus();
+    if (counts.queued >= config.maxQueued) throw new QueueFullError();
+
+    const id = randomUUID();
+    const dir = await createMediaDir(config.dataDir, id);
+    try {
+      let sourceName: string;
+      let mediaPath: string;
+      let bytes: number;
+      if (source.kind === 'upload') {
+        sourceName = safeSourceName(source.filename);
+        mediaPath = path.join(dir, storedFileName(sourceName));
+        bytes = await writeLimited(source.stream, mediaPath, config.maxUploadBytes, signal);
+      } else {
+        const url = await checkOutboundUrl(source.url, config.webhookAllowPrivate);
+        sourceName = safeSourceName(lastPathSegment(url), 'download');
+        mediaPath = path.join(dir, storedFileName(sourceName));
+        const fetched = await fetchToFile(
+          url.href,
+          mediaPath,
+          {
+            maxBytes: config.maxUploadBytes,
+            timeoutMs: config.urlFetchTimeoutMs,
+            allowPrivate: config.webhookAllowPrivate,
+          },
+          this.deps.outbound,
+          signal,
+        );
+        bytes = fetched.bytes;
+      }
+      if (bytes === 0) throw new BadAudioError('the file is empty');
+      const { durationSeconds } = await this.probe(mediaPath);
+      const options: TaskOptions = {
+        language: input.language ?? config.language,
+        formats: input.formats ?? ['json'],
+        ...(input.max_chunk_seconds === undefined ? {} : { maxChunkSeconds: input.max_chunk_seconds }),
+      };
+      const task = await store.enqueue(
+        {
+          id,
+          userId: user.id,
+          priority: input.priority ?? 0,
+          sourceName,
+          mediaPath,
+          mediaBytes: bytes,
+          options,
+          callbackUrl,
+          maxAttempts: config.maxAttempts,
+          durationSeconds,
+        },
+        config.maxQueued,
+      );
+      this.deps.onChange?.();
+      return task;
+    } catch (err) {
+      await removeMediaDir(config.dataDir, id).catch((rmErr: unknown) =>
+        this.deps.log.warn({ err: rmErr, taskId: id }, 'could not remove the input of a rejected task'),
+      );
+      throw err;
+    }
+  }
+
+  async get(id: string, scope: Scope): Promise<Task> {
+    const task = await this.deps.store.get(id, scope);
+    if (task === null) throw new NotFoundError();
+    return task;
+  }
+
+  list(scope: Scope, filter: ListFilter): Promise<TaskPage> {
+    return this.deps.store.list(scope, filter);
+  }
+
+  async cancel(id: string, scope: Scope): Promise<Task> {
+    const task = await this.deps.store.cancel(id, scope);
+    if (task === null) throw new NotFoundError();
+    this.deps.onChange?.();
+    return task;
+  }
+
+  async retry(id: string, scope: Scope): Promise<Task> {
+    const task = await this.deps.store.retry(id, scope);
+    if (task === null) throw new NotFoundError();
+    this.deps.onChange?.();
+    return task;
+  }
+
+  /** Deletes the row (and the store's checkpoints and transcript), then the task's files. */
+  async remove(id: string, scope: Scope): Promise<void> {
+    const task = await this.deps.store.remove(id, scope);
+    if (task === null) throw new NotFoundError();
+    this.deps.onChange?.();
+    await removeMediaDir(this.deps.config.dataDir, task.id);
+  }
+
+  /**
+   * The final transcript once the task succeeded. With `partial`, a task that has not succeeded
+   * yields the contiguous prefix of recognised chunks from the start (marked `partial: true`).
+   */
+  async transcript(task: Task, partial: boolean): Promise<Transcript> {
+    if (task.status === 'succeeded') {
+      const transcript = await this.deps.store.getTranscript(task.id);
+      if (transcript === null)
+        throw new EarshotError('internal_error', `task ${task.id} succeeded without a transcript`);
+      return transcript;
+    }
+    if (!partial) throw new ConflictError(`the transcript is not ready (task is ${task.status})`, 'not_ready');
+    const plan = await this.deps.store.getPlan(task.id);
+    const chunks = [...plan.chunks].sort((a, b) => a.index - b.index);
+    const segments: Segment[] = [];
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i];
+      if (chunk === undefined || chunk.index !== i || chunk.checkpoint === null) break;
+      segments.push(...chunk.checkpoint.segments);
+    }
+    return {
+      language: task.options.language,
+      duration: task.durationSeconds ?? 0,
+      segments,
+      text: fullText(segments),
+      partial: true,
+    };
+  }
+
+  private async probe(mediaPath: string): Promise<{ durationSeconds: number | null }> {
+    try {
+      return await this.deps.probe(mediaPath);
+    } catch (err) {
+      if (err instanceof EarshotError) throw err;
+      throw new BadAudioError(`the file could not be read as audio: ${(err as Error).message}`, err);
+    }
+  }
+}
+
+function lastPathSegment(url: URL): string {
+  const last = url.pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
