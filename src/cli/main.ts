@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { EarshotError } from '../core/errors/index.js';
 import { registerConfigCommand } from './config.command.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, UsageError } from './exit-codes.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerTranscribeCommand } from './transcribe.command.js';
 import { registerUsersCommand } from './users.command.js';
@@ -34,7 +34,7 @@ function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof UsageError) {
     process.stderr.write(`earshot: ${err.message}\n`);
     return EXIT.usage;
   }

@@ -7,7 +7,8 @@ export interface ProgressView {
   stop(): void;
 }
 
-const fmt = (s: number | null) => (s === null || !Number.isFinite(s) ? '--:--' : new Date(Math.round(s) * 1000).toISOString().slice(11, 19));
+const fmt = (s: number | null) =>
+  s === null || !Number.isFinite(s) ? '--:--' : new Date(Math.round(s) * 1000).toISOString().slice(11, 19);
 
 /** A bar on a terminal; elsewhere (logs, CI) a plain line at most every 5 s. Both on stderr. */
 export function createProgressView(name: string): ProgressView {

@@ -34,27 +34,30 @@ export function registerServeCommand(program: Command): void {
       supervisor?.start();
 
       // Leases of workers that died anywhere (other machines too) are reclaimed here as well as by workers.
-      const sweep = setInterval(() => {
-        store.reclaimExpired(Date.now()).catch((err: unknown) => log.warn({ err }, 'lease sweep failed'));
-      }, Math.max(1000, config.leaseMs / 2));
+      const sweep = setInterval(
+        () => {
+          store.reclaimExpired(Date.now()).catch((err: unknown) => log.warn({ err }, 'lease sweep failed'));
+        },
+        Math.max(1000, config.leaseMs / 2),
+      );
       sweep.unref();
 
-      let closing: Promise<void> | null = null;
-      const shutdown = (signal: string) => {
-        closing ??= (async () => {
-          log.info({ signal }, 'shutting down: draining workers and connections');
-          clearInterval(sweep);
-          const hardStop = setTimeout(() => {
-            log.error('shutdown deadline passed; exiting');
-            process.exit(1);
-          }, config.shutdownGraceMs + 15_000);
-          hardStop.unref();
-          await Promise.all([app.close(), supervisor?.stop(config.shutdownGraceMs)]);
-          await store.close();
-          log.info('stopped');
-        })();
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        log.info({ signal }, 'shutting down: draining workers and connections');
+        clearInterval(sweep);
+        const hardStop = setTimeout(() => {
+          log.error('shutdown deadline passed; exiting');
+          process.exit(1);
+        }, config.shutdownGraceMs + 15_000);
+        hardStop.unref();
+        await Promise.all([app.close(), supervisor?.stop(config.shutdownGraceMs)]);
+        await store.close();
+        log.info('stopped');
       };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      process.once('SIGINT', () => void shutdown('SIGINT'));
     });
 }

@@ -11,7 +11,7 @@ import { createEngineFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
 import { fileExtensionFor, renderTranscript } from '../formats/index.js';
 import { transcribe } from '../pipeline/transcribe.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, UsageError } from './exit-codes.js';
 import { configFrom } from './global-options.js';
 import { createProgressView } from './progress-view.js';
 import { SegmentPrinter } from './segment-printer.js';
@@ -56,12 +56,17 @@ export function registerTranscribeCommand(program: Command): void {
 function parseFormats(list: string): OutputFormat[] {
   const formats = list.split(',').map((f) => f.trim().toLowerCase());
   for (const f of formats) {
-    if (!isOutputFormat(f)) throw new EarshotError('invalid_format', `unknown format "${f}" (use ${OUTPUT_FORMATS.join(', ')})`);
+    if (!isOutputFormat(f)) throw new UsageError(`unknown format "${f}" (use ${OUTPUT_FORMATS.join(', ')})`);
   }
   return [...new Set(formats)] as OutputFormat[];
 }
 
-async function transcribeFiles(files: string[], formats: OutputFormat[], opts: TranscribeOpts, config: Config): Promise<number> {
+async function transcribeFiles(
+  files: string[],
+  formats: OutputFormat[],
+  opts: TranscribeOpts,
+  config: Config,
+): Promise<number> {
   const log = createLogger(config.logLevel, 'earshot');
   const abort = new AbortController();
   const onSignal = () => abort.abort(new EarshotError('interrupted', 'interrupted'));
@@ -100,7 +105,12 @@ async function transcribeOne(
     const transcript = await transcribe({
       mediaPath: file,
       workDir,
-      options: { language: config.language, formats, maxChunkSeconds: config.maxChunkSeconds, concurrency: config.concurrency },
+      options: {
+        language: config.language,
+        formats,
+        maxChunkSeconds: config.maxChunkSeconds,
+        concurrency: config.concurrency,
+      },
       pool,
       signal,
       log,

@@ -120,7 +120,11 @@ export class Supervisor implements SupervisorView {
       // Hand the task back now; its checkpoints let the next attempt resume where this one stopped.
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
       await store
-        .fail(taskId, slot.workerId, { code: 'worker_crashed', message: `worker process died (${reason})`, retryable: true })
+        .fail(taskId, slot.workerId, {
+          code: 'worker_crashed',
+          message: `worker process died (${reason})`,
+          retryable: true,
+        })
         .catch((err: unknown) => log.error({ err, taskId }, 'could not re-queue the crashed worker’s task'));
     }
     const stable = slot.info.startedAt !== null && Date.now() - slot.info.startedAt > STABLE_MS;

@@ -48,7 +48,10 @@ export async function runTask(
   const budget = timeBudgetSeconds(config, task.durationSeconds);
   const timeout = new AbortController();
   // setTimeout overflows past 2^31-1 ms (~24.8 days); no sane budget is longer.
-  const budgetTimer = setTimeout(() => timeout.abort(new TimeBudgetError(budget)), Math.min(budget * 1000, 2 ** 31 - 1));
+  const budgetTimer = setTimeout(
+    () => timeout.abort(new TimeBudgetError(budget)),
+    Math.min(budget * 1000, 2 ** 31 - 1),
+  );
   const signal = AbortSignal.any([lease.signal, deps.shutdown, timeout.signal]);
   const heartbeat = setInterval(() => {
     store.heartbeat(task.id, workerId, config.leaseMs).then(

@@ -60,7 +60,7 @@ export class Worker {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.wake();
-    if (this.current) {
+    if (this.current !== null) {
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((r) => {
         timer = setTimeout(r, graceMs);

@@ -239,3 +239,32 @@ export async function longSpeech(minutes: number): Promise<LongSpeech> {
   );
   return { path, text: parts.map((p) => p.text).join(' '), durationSeconds: await mediaDuration(path) };
 }
+
+/**
+ * At least `minutes` of espeak-ng speech (robotic, so only timing properties are asserted on it):
+ * PARAGRAPHS read in order with espeak-ng's own sentence pauses, as a 16 kHz mono WAV. Cached.
+ */
+export async function espeakSpeech(minutes: number): Promise<LongSpeech> {
+  const words = Math.ceil(minutes * 60 * 2.9);
+  const all = PARAGRAPHS.join(' ').split(/\s+/);
+  const picked: string[] = [];
+  for (let i = 0; picked.length < words; i++) picked.push(all[i % all.length] ?? '');
+  const text = picked.join(' ');
+  const key = createHash('sha256').update(`espeak:${text}`).digest('hex').slice(0, 16);
+  const out = join(FIXTURE_DIR, `espeak-${key}.wav`);
+  if (
+    !(await access(out).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await mkdir(FIXTURE_DIR, { recursive: true });
+    const raw = `${out}.${process.pid}.raw.wav`;
+    await run('espeak-ng', ['-v', 'en-us', '-s', '165', '-w', raw, text]);
+    const tmp = `${out}.${process.pid}.tmp.wav`;
+    await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', raw, '-ac', '1', '-ar', '16000', tmp]);
+    await rename(tmp, out);
+    await rm(raw, { force: true });
+  }
+  return { path: out, text, durationSeconds: await mediaDuration(out) };
+}

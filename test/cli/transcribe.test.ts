@@ -1,0 +1,121 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSync } from 'subtitle';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Transcript } from '../../src/core/transcript.js';
+import { combineWer, wordErrorRate } from '../../src/core/wer.js';
+import { LIBRIVOX_DIR, loadLibrivox } from '../engines/librivox.js';
+import {
+  makeEmpty,
+  makeNonAudio,
+  makeSilence,
+  makeTruncated,
+  makeUnsupportedCodec,
+  synthSpeech,
+} from '../helpers/audio-fixtures.js';
+import { runCli } from '../helpers/cli.js';
+
+let out: string;
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'earshot-cli-'));
+});
+
+describe('earshot transcribe (real PocketSphinx on real LibriVox speech)', () => {
+  it('transcribes every clip in one run with a word error rate under 35%', async () => {
+    const clips = loadLibrivox();
+    const files = clips.map((c) => join(LIBRIVOX_DIR, `${c.id}.wav`));
+    const dir = await mkdtemp(join(out, 'librivox-'));
+    const res = await runCli(['transcribe', ...files, '-f', 'json', '-o', dir, '-c', '2']);
+    expect(res.code, res.stderr).toBe(0);
+    const results = [];
+    for (const clip of clips) {
+      const t = JSON.parse(await readFile(join(dir, `${clip.id}.json`), 'utf8')) as Transcript;
+      expect(t.duration).toBeCloseTo(clip.seconds, 1);
+      results.push(wordErrorRate(clip.reference, t.text));
+    }
+    // PocketSphinx with Debian's generic en-us LM measures ~28% on these clips (see docs/benchmarks.md).
+    expect(combineWer(results).wer).toBeLessThan(0.35);
+  });
+
+  it('writes every format, and SRT/VTT parse with a real subtitle parser', async () => {
+    const file = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
+    const dir = await mkdtemp(join(out, 'formats-'));
+    const res = await runCli(['transcribe', file, '-f', 'json,srt,vtt,txt', '-o', dir]);
+    expect(res.code, res.stderr).toBe(0);
+    const base = join(dir, 'sense_and_sensibility_01_austen_64kb-0870');
+    const json = JSON.parse(await readFile(`${base}.json`, 'utf8')) as Transcript;
+    const words = json.segments.flatMap((s) => s.words.map((w) => w.word));
+    for (const ext of ['srt', 'vtt']) {
+      const cues = parseSync(await readFile(`${base}.${ext}`, 'utf8')).filter((n) => n.type === 'cue');
+      expect(cues.length).toBeGreaterThan(0);
+      const cueWords = cues.flatMap((c) => (c.type === 'cue' ? String(c.data.text).split(/\s+/) : []));
+      expect(cueWords).toEqual(words);
+    }
+    expect((await readFile(`${base}.txt`, 'utf8')).trim()).toBe(json.text);
+  });
+
+  it('streams segments to stdout in order with --stream', async () => {
+    const file = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
+    const res = await runCli(['transcribe', file, '--stream', '-o', '-', '-f', 'txt', '--max-chunk-seconds', '3']);
+    expect(res.code, res.stderr).toBe(0);
+    const lines = res.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    const starts = lines
+      .map((l) => /^\[(\d\d):(\d\d):(\d\d\.\d+) -->/.exec(l))
+      .map((m) => Number(m?.[3]) + 60 * Number(m?.[2]));
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+  });
+
+  it('gives an empty transcript for silence', async () => {
+    const dir = await mkdtemp(join(out, 'silence-'));
+    const res = await runCli(['transcribe', await makeSilence(5), '-f', 'json', '-o', dir]);
+    expect(res.code, res.stderr).toBe(0);
+    const [name] = await readdir(dir);
+    const t = JSON.parse(await readFile(join(dir, name ?? ''), 'utf8')) as Transcript;
+    expect(t.segments).toEqual([]);
+    expect(t.duration).toBeCloseTo(5, 0);
+  });
+});
+
+describe('earshot transcribe: bad input', () => {
+  const cases: [string, () => Promise<string>, RegExp][] = [
+    ['a missing file', async () => '/nonexistent/lecture.mp3', /not found/i],
+    ['a text file named .mp3', makeNonAudio, /audio|invalid|format/i],
+    ['an empty file', makeEmpty, /empty/i],
+    ['a truncated mp3', makeTruncated, /truncat|corrupt|invalid|decod/i],
+    ['an unsupported codec', makeUnsupportedCodec, /codec|unsupported|decod/i],
+  ];
+  for (const [name, make, pattern] of cases) {
+    it(`rejects ${name} with one clear line, exit 1 and no output file`, async () => {
+      const input = await make();
+      const dir = await mkdtemp(join(out, 'bad-'));
+      const res = await runCli(['transcribe', input, '-f', 'json,srt', '-o', dir]);
+      expect(res.code).toBe(1);
+      const lines = res.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('earshot:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(pattern);
+      expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(await readdir(dir)).toEqual([]);
+    });
+  }
+
+  it('still transcribes the good files of a mixed batch, and exits 1', async () => {
+    const dir = await mkdtemp(join(out, 'mixed-'));
+    const good = await synthSpeech('The quick brown fox jumps over the lazy dog.');
+    const res = await runCli(['transcribe', await makeNonAudio(), good, '-f', 'txt', '-o', dir]);
+    expect(res.code).toBe(1);
+    expect(await readdir(dir)).toHaveLength(1);
+  });
+
+  it('exits 2 on bad usage and 0 on --help', async () => {
+    expect((await runCli(['transcribe', 'x.wav', '-f', 'docx'])).code).toBe(2);
+    expect((await runCli(['transcribe'])).code).toBe(2);
+    const help = await runCli(['transcribe', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--format/);
+  });
+});
