@@ -1,6 +1,6 @@
-import type { ChunkPlan } from '../core/task.js';
 import { startAnalysis, startSpooling } from '../audio/plan-audio.js';
 import { probeMedia } from '../audio/probe.js';
+import type { ChunkPlan } from '../core/task.js';
 
 export interface OpenAudioOptions {
   spoolPath: string;
@@ -25,9 +25,14 @@ export interface AudioSource {
  * their samples are on disk, so recognition of a resumed task also starts at once.
  */
 export async function openAudio(mediaPath: string, opts: OpenAudioOptions): Promise<AudioSource> {
-  const durationSeconds = opts.durationSeconds ?? (await probeMedia(mediaPath, { signal: opts.signal })).durationSeconds;
+  const durationSeconds =
+    opts.durationSeconds ?? (await probeMedia(mediaPath, { signal: opts.signal })).durationSeconds;
   if (opts.plan) {
-    const { spool, done } = startSpooling(mediaPath, { spoolPath: opts.spoolPath, signal: opts.signal, durationSeconds });
+    const { spool, done } = startSpooling(mediaPath, {
+      spoolPath: opts.spoolPath,
+      signal: opts.signal,
+      durationSeconds,
+    });
     for (const plan of opts.plan) opts.onChunk(plan);
     return { durationSeconds, readRange: (s, e) => spool.readRange(s, e), finished: done, close: () => spool.close() };
   }
@@ -45,4 +50,3 @@ export async function openAudio(mediaPath: string, opts: OpenAudioOptions): Prom
     close: () => spool.close(),
   };
 }
-

@@ -29,10 +29,7 @@ export function mergeCheckpoints(checkpoints: readonly ChunkCheckpoint[]): Segme
  * The longest run of finished chunks from index 0: what a reader can see while a task runs.
  * Stops at the first gap, so a partial transcript only ever grows.
  */
-export function contiguousPrefix<T extends { index: number }>(
-  rows: readonly T[],
-  isDone: (row: T) => boolean,
-): T[] {
+export function contiguousPrefix<T extends { index: number }>(rows: readonly T[], isDone: (row: T) => boolean): T[] {
   const sorted = [...rows].sort((a, b) => a.index - b.index);
   const out: T[] = [];
   for (const [i, row] of sorted.entries()) {

@@ -137,7 +137,9 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
     spoolPath: `${job.workDir}/audio.pcm`,
     maxChunkSeconds: job.options.maxChunkSeconds ?? 30,
     signal,
-    plan: usePlan ? stored.chunks.map(({ index, startSample, endSample }) => ({ index, startSample, endSample })) : null,
+    plan: usePlan
+      ? stored.chunks.map(({ index, startSample, endSample }) => ({ index, startSample, endSample }))
+      : null,
     onChunk: (plan) => {
       acceptPlan(plan);
       if (!usePlan) void job.checkpoints?.savePlan([plan], false).catch((err: unknown) => (failure ??= err));
@@ -189,5 +191,8 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
 }
 
 function wrap(err: unknown): EarshotError {
-  return new EarshotError('internal_error', err instanceof Error ? err.message : String(err), { retryable: true, cause: err });
+  return new EarshotError('internal_error', err instanceof Error ? err.message : String(err), {
+    retryable: true,
+    cause: err,
+  });
 }

@@ -80,7 +80,8 @@ export async function runTask(
     const transcript = await transcribe({
       mediaPath: task.mediaPath,
       workDir,
-      options: task.options,
+      // A task without its own chunk length uses this worker's setting (EARSHOT_MAX_CHUNK_SECONDS).
+      options: { ...task.options, maxChunkSeconds: task.options.maxChunkSeconds ?? config.maxChunkSeconds },
       pool: deps.pool,
       durationSeconds: task.durationSeconds,
       attempt: task.attempts,

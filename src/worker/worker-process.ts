@@ -64,4 +64,6 @@ export async function runWorkerProcess(config: Config, log: Logger): Promise<voi
   send({ type: 'ready' });
   await worker.start();
   await stopping;
+  // An open IPC channel keeps the process alive; close it so the worker exits once drained.
+  if (process.connected) process.disconnect();
 }
