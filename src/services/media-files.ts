@@ -76,6 +76,9 @@ export async function writeLimited(
   signal?: AbortSignal,
 ): Promise<number> {
   const limit = new ByteLimit(maxBytes);
+  // A source destroyed before we got to it (a multipart part cut short while the request was being
+  // checked) never settles a pipeline: fail it here instead of waiting forever.
+  if ((source as { destroyed?: boolean }).destroyed === true) throw new Error('the stream ended before it was read');
   try {
     await pipeline(source, limit, createWriteStream(dest, { flags: 'wx' }), signal ? { signal } : {});
   } catch (err) {

@@ -9,6 +9,7 @@ import type { Task, TaskOptions } from '../core/task.js';
 import { fullText, type OutputFormat, type Segment, type Transcript } from '../core/transcript.js';
 import type { User } from '../core/user.js';
 import type { ListFilter, Scope, TaskPage, TaskStore } from '../store/task.store.js';
+import { InvalidRequestError } from './errors.js';
 import { createMediaDir, removeMediaDir, safeSourceName, storedFileName, writeLimited } from './media-files.js';
 import { checkOutboundUrl } from './net-guard.js';
 import { fetchToFile } from './url-fetch.js';
@@ -72,7 +73,9 @@ export class TaskService {
       if (source.kind === 'upload') {
         sourceName = safeSourceName(source.filename);
         mediaPath = path.join(dir, storedFileName(sourceName));
-        bytes = await writeLimited(source.stream, mediaPath, config.maxUploadBytes, signal);
+        bytes = await writeLimited(source.stream, mediaPath, config.maxUploadBytes, signal).catch((err: unknown) => {
+          throw uploadError(err);
+        });
       } else {
         const url = await checkOutboundUrl(source.url, config.webhookAllowPrivate);
         sourceName = safeSourceName(lastPathSegment(url), 'download');
@@ -191,6 +194,16 @@ export class TaskService {
       throw new BadAudioError(`the file could not be read as audio: ${(err as Error).message}`, err);
     }
   }
+}
+
+/**
+ * A failed upload stream is the client's doing (it disconnected, or sent a malformed or truncated
+ * multipart body) unless the disk failed: those stay 500s.
+ */
+function uploadError(err: unknown): unknown {
+  if (err instanceof EarshotError) return err;
+  if (typeof (err as NodeJS.ErrnoException).syscall === 'string') return err;
+  return new InvalidRequestError(`the upload was interrupted: ${(err as Error).message}`);
 }
 
 function lastPathSegment(url: URL): string {

@@ -73,12 +73,9 @@ export async function fetchToFile(
     }
     if (signal?.aborted) throw err;
     if (deadline.aborted) throw new FetchFailedError(`fetching the url took longer than ${limits.timeoutMs} ms`, err);
-    // The dispatcher's guarded lookup refuses private targets at connect time.
+    // The dispatcher's guarded lookup refuses private targets at connect time (DNS rebinding).
     const cause = (err as { cause?: unknown }).cause;
     if (cause instanceof InvalidRequestError) throw cause;
-    if (err instanceof Error && err.cause === undefined && /private or loopback/.test(err.message)) {
-      throw new InvalidRequestError(err.message);
-    }
     throw new FetchFailedError(`fetching the url failed: ${err instanceof Error ? err.message : String(err)}`, err);
   }
 }

@@ -11,6 +11,7 @@ import {
   json,
   SseClient,
   TRANSCRIPT,
+  until,
   upload,
   work,
 } from './support.js';
@@ -274,16 +275,3 @@ describe('webhooks', () => {
     expect(deliveries).toHaveLength(5);
   });
 });
-
-async function until<T>(
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

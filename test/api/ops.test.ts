@@ -4,7 +4,7 @@ import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { SupervisorView, WorkerInfo } from '../../src/worker/supervisor.types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { call, type Json, json, upload, work } from './support.js';
+import { call, type Json, json, until, upload, work } from './support.js';
 
 let s: TestServer;
 afterEach(async () => {
@@ -57,14 +57,14 @@ describe('operational endpoints', () => {
     await work(s.store, a.id);
     const wid = await work(s.store, b.id, 'claimed');
     await s.store.fail(b.id, wid, { code: 'bad_audio', message: 'x', retryable: false });
+    const metrics = async (): Promise<string> => (await fetch(`${s.url}/metrics`)).text();
+    // The hub reads the row after the event: let it see the failure before the retry resets the row.
+    await until(async () => /earshot_task_failures_total\{code="bad_audio"\} 1/.test(await metrics()));
     await call(s, 'POST', `/v1/tasks/${b.id}/retry`, { token: s.tokens.alice });
-    const text = await (async () => {
-      for (;;) {
-        const body = await (await fetch(`${s.url}/metrics`)).text();
-        if (/earshot_task_retries_total 1/.test(body)) return body;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const text = await until(async () => {
+      const body = await metrics();
+      return /earshot_task_retries_total 1/.test(body) && body;
+    });
     expect(text).toMatch(/earshot_tasks\{status="queued"\} 2/);
     expect(text).toMatch(/earshot_tasks\{status="succeeded"\} 1/);
     expect(text).toMatch(/earshot_task_duration_seconds_count\{outcome="succeeded"\} 1/);

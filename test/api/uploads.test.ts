@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { CLIP, call, clip, form, type Json, json, upload } from './support.js';
+import { CLIP, call, clip, form, type Json, json, until, upload } from './support.js';
 
 /** Task directories under media/ (each accepted upload has exactly one). */
 async function mediaDirs(s: TestServer): Promise<string[]> {
@@ -220,5 +220,69 @@ describe('creating from a URL', () => {
     expect(stall.status).toBe(502);
     expect((await json<Json>(stall)).error.message).toMatch(/longer than 500 ms/);
     expect(await mediaDirs(s)).toEqual([]);
+  });
+});
+
+describe('broken uploads', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer();
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  const boundary = 'earshot-test-boundary';
+  const head = (name: string): string =>
+    `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: audio/wav\r\n\r\n`;
+
+  function rawUpload(body: Buffer, contentLength: number): { socket: Socket; response: Promise<string> } {
+    const socket = connect(Number(new URL(s.url).port), '127.0.0.1');
+    socket.write(
+      `POST /v1/tasks HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${s.tokens.alice}\r\n` +
+        `content-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${contentLength}\r\n\r\n`,
+    );
+    socket.write(body);
+    const response = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+        // A complete JSON error response: headers, blank line, one object.
+        if (/\r\n\r\n\{.*\}$/s.test(text)) resolve(text);
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+    });
+    return { socket, response };
+  }
+
+  it('a multipart body that ends without its closing boundary is 400, and nothing is kept', async () => {
+    const wav = Buffer.from(await clip());
+    const body = Buffer.concat([Buffer.from(head('cut.wav')), wav.subarray(0, 5000)]);
+    const { socket, response } = rawUpload(body, body.length);
+    const text = await response;
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 400/);
+    expect(text).toContain('"invalid_request"');
+    expect(await mediaDirs(s)).toEqual([]);
+  });
+
+  it('a client that disconnects mid-upload leaves no file and no task behind', async () => {
+    const wav = Buffer.from(await clip());
+    const body = Buffer.concat([Buffer.from(head('gone.wav')), wav.subarray(0, 50_000)]);
+    const { socket } = rawUpload(body, body.length + 100_000);
+    // Wait until the server is writing the upload to disk, then vanish.
+    const dir = await until(async () => {
+      for (const d of await mediaDirs(s)) {
+        const files = await readdir(path.join(s.dataDir, 'media', d)).catch(() => []);
+        if (files.length > 0) return d;
+      }
+      return null;
+    });
+    expect(dir).toBeTruthy();
+    socket.destroy();
+    await until(async () => (await mediaDirs(s)).length === 0);
+    const list: Json = await json(await call(s, 'GET', '/v1/tasks', { token: s.tokens.alice }));
+    expect(list.total).toBe(0);
   });
 });

@@ -189,11 +189,16 @@ export class EventHub {
       if (signal?.aborted) finish('aborted');
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const row = await this.store.get(taskId, { admin: true });
-    if (row === null) finish('deleted');
-    else {
-      const ended = TERMINAL_ROW[row.status];
-      if (ended) finish(ended);
+    try {
+      const row = await this.store.get(taskId, { admin: true });
+      if (row === null) finish('deleted');
+      else {
+        const ended = TERMINAL_ROW[row.status];
+        if (ended) finish(ended);
+      }
+    } catch (err) {
+      finish('aborted');
+      throw err;
     }
     return outcome;
   }

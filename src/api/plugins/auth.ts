@@ -42,9 +42,18 @@ export function assertAuthModeSafe(config: Config): void {
 
 /** The built-in admin of auth=none mode, created on first start. Its token is random and never shown: it cannot log in. */
 export async function ensureLocalUser(store: TaskStore): Promise<User> {
-  const existing = (await store.listUsers()).find((u) => u.name === LOCAL_USER_NAME);
-  if (existing) return existing.role === 'admin' ? existing : { ...existing, role: 'admin' };
-  return store.createUser(LOCAL_USER_NAME, 'admin', hashToken(generateToken()));
+  const find = async (): Promise<User | undefined> => (await store.listUsers()).find((u) => u.name === LOCAL_USER_NAME);
+  let user = await find();
+  if (user === undefined) {
+    try {
+      user = await store.createUser(LOCAL_USER_NAME, 'admin', hashToken(generateToken()));
+    } catch (err) {
+      // Another process sharing the store created it first.
+      user = await find();
+      if (user === undefined) throw err;
+    }
+  }
+  return user.role === 'admin' ? user : { ...user, role: 'admin' };
 }
 
 function bearer(request: FastifyRequest): string | null {

@@ -108,17 +108,24 @@ export function createMetrics(deps: MetricsDeps) {
     },
   });
 
-  /** Event-hub listener. */
+  /**
+   * Event-hub listener. The row is read after the event, so it may have moved on (a user retried a
+   * failed task): times are taken from the event itself, and the error code from its payload.
+   */
   function onEvent({ event, task }: HubEvent): void {
     switch (event.type) {
       case 'done':
       case 'error': {
         const outcome = event.type === 'done' ? 'succeeded' : 'failed';
-        if (task?.startedAt != null && task.finishedAt != null) {
-          durations.observe({ outcome }, Math.max(0, (task.finishedAt - task.startedAt) / 1000));
+        const started = task?.startedAt ?? null;
+        if (started !== null && started <= event.createdAt) {
+          durations.observe({ outcome }, (event.createdAt - started) / 1000);
         }
         if (event.type === 'done' && task?.durationSeconds != null) audio.inc(task.durationSeconds);
-        if (event.type === 'error') failures.inc({ code: task?.errorCode ?? 'unknown' });
+        if (event.type === 'error') {
+          const code = event.data.errorCode;
+          failures.inc({ code: typeof code === 'string' ? code : (task?.errorCode ?? 'unknown') });
+        }
         break;
       }
       case 'retrying':

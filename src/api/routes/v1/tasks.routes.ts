@@ -38,7 +38,11 @@ export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   async function create(request: FastifyRequest, signal: AbortSignal): Promise<Task> {
     const user = requireUser(request);
     if (request.isMultipart()) {
-      const part = await request.file();
+      const part = await request.file().catch((err: unknown) => {
+        // Busboy's parse errors carry no status: the body is malformed, which is the client's doing.
+        if (typeof (err as { statusCode?: unknown }).statusCode === 'number') throw err;
+        throw new InvalidRequestError(`malformed multipart body: ${(err as Error).message}`);
+      });
       if (part === undefined) throw new InvalidRequestError('the multipart body has no file part');
       if (part.fieldname !== 'file')
         throw new InvalidRequestError(`the file part must be named "file", not "${part.fieldname}"`);
