@@ -16,6 +16,7 @@ import { trackConnections } from './plugins/connections.js';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { createMetrics } from './plugins/metrics.js';
 import { openApiOptions } from './plugins/openapi.js';
+import { findWebRoot, webUi } from './plugins/web-ui.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { adminRoutes } from './routes/v1/admin.routes.js';
 import { eventRoutes } from './routes/v1/events.routes.js';
@@ -30,6 +31,10 @@ export interface AppDeps {
   supervisor?: SupervisorView;
   /** Probes a stored input (default: ffprobe via src/audio/probe.ts); rejects with BadAudioError for non-audio. */
   probe?: ProbeFn;
+  /**
+   * Directory of the built web UI served at `/`; default: dist/web when it has been built; null: no UI.
+   */
+  webRoot?: string | null;
   /** Tuning knobs tests turn down; production uses the defaults. */
   tuning?: {
     eventPollMs?: number;
@@ -180,5 +185,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await root.register(v1, { prefix: '/v1' });
   };
   void app.register(routes);
+  const webRoot = deps.webRoot === undefined ? findWebRoot() : deps.webRoot;
+  if (webRoot !== null) void app.register(webUi(webRoot));
   return app;
 }

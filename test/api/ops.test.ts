@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
@@ -127,6 +130,32 @@ describe('operational endpoints', () => {
     const res = await fetch(`${s.url}/v2/nothing`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as Json).error.code).toBe('not_found');
+  });
+});
+
+describe('web UI', () => {
+  it('serves the built UI at / next to the API, and unknown paths stay JSON 404s', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'earshot-web-'));
+    await mkdir(path.join(root, 'assets'));
+    await writeFile(path.join(root, 'index.html'), '<!doctype html><title>Earshot</title>');
+    await writeFile(path.join(root, 'assets', 'app-1234.js'), 'console.log(1)');
+    try {
+      s = await startServer({ webRoot: root });
+      const index = await fetch(`${s.url}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await index.text()).toContain('<title>Earshot</title>');
+      const asset = await fetch(`${s.url}/assets/app-1234.js`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+      expect((await fetch(`${s.url}/v1/tasks`)).status).toBe(401);
+      const missing = await fetch(`${s.url}/assets/nope.js`);
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as Json).error.code).toBe('not_found');
+      expect((await fetch(`${s.url}/../../etc/passwd`)).status).toBe(404);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

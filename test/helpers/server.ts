@@ -18,6 +18,8 @@ export interface StartServerOptions {
   supervisor?: AppDeps['supervisor'];
   probe?: AppDeps['probe'];
   tuning?: AppDeps['tuning'];
+  /** Web UI directory to serve at `/` (default: none). */
+  webRoot?: string | null;
 }
 
 export interface TestServer {
@@ -66,6 +68,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     store,
     log,
     tuning: { eventPollMs: 50, webhookRetryBaseMs: 50, ...opts.tuning },
+    webRoot: opts.webRoot ?? null,
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
     ...(opts.probe ? { probe: opts.probe } : {}),
   });
