@@ -75,6 +75,7 @@ export function TranscriptPage({ api, id }: Props) {
         <span class={`badge badge--${task.status}`} data-testid="task-status">
           {STATUS_TEXT[task.status]}
         </span>
+        <TaskActions api={api} task={task} onChanged={(t) => (t ? setTask(t) : goHome())} />
       </header>
       {running && <TaskProgress task={task} />}
       {task.error && (
@@ -82,7 +83,6 @@ export function TranscriptPage({ api, id }: Props) {
           {task.error.message}
         </p>
       )}
-      <TaskActions api={api} task={task} onChanged={(t) => (t ? setTask(t) : goHome())} />
       <div class="transcript-layout">
         <div class="transcript-layout__side">
           <div class="media-box">

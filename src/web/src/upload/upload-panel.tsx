@@ -32,8 +32,10 @@ export function UploadPanel({ api, onCreated }: Props) {
   return (
     <section class="card upload-panel" aria-labelledby="upload-title">
       <h2 id="upload-title">Transcribe recordings</h2>
-      <UploadOptionsForm value={options} onChange={changeOptions} />
-      <DropZone onFiles={(files) => uploads.add(files, options)} />
+      <div class="upload-panel__body">
+        <UploadOptionsForm value={options} onChange={changeOptions} />
+        <DropZone onFiles={(files) => uploads.add(files, options)} />
+      </div>
       {uploads.items.length > 0 && (
         <ul class="upload-list" aria-label="Uploads" data-testid="upload-list">
           {uploads.items.map((item) => (
