@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
+import { AbortedError } from '../core/errors/index.js';
 import { FetchFailedError, InvalidRequestError, PayloadTooLargeError } from './errors.js';
 import { writeLimited } from './media-files.js';
 import { checkOutboundUrl } from './net-guard.js';
@@ -46,8 +47,9 @@ export async function fetchToFile(
         signal: abort,
         headers: { 'user-agent': 'earshot', accept: 'audio/*, video/*, */*;q=0.5' },
       });
+      // Bodies of redirects and errors are not read: destroying them bounds the work an upstream can cause.
       if (REDIRECTS.has(res.statusCode)) {
-        res.body.resume();
+        res.body.destroy();
         const location = res.headers.location;
         if (typeof location !== 'string') throw new FetchFailedError(`redirect ${res.statusCode} without Location`);
         if (hop >= maxRedirects) throw new FetchFailedError(`more than ${maxRedirects} redirects`);
@@ -55,7 +57,7 @@ export async function fetchToFile(
         continue;
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
-        res.body.resume();
+        res.body.destroy();
         throw new FetchFailedError(`fetching the url failed with HTTP ${res.statusCode}`);
       }
       const declared = Number(res.headers['content-length']);
@@ -71,7 +73,7 @@ export async function fetchToFile(
     if (err instanceof InvalidRequestError || err instanceof PayloadTooLargeError || err instanceof FetchFailedError) {
       throw err;
     }
-    if (signal?.aborted) throw err;
+    if (signal?.aborted) throw new AbortedError('the client disconnected');
     if (deadline.aborted) throw new FetchFailedError(`fetching the url took longer than ${limits.timeoutMs} ms`, err);
     // The dispatcher's guarded lookup refuses private targets at connect time (DNS rebinding).
     const cause = (err as { cause?: unknown }).cause;
