@@ -67,7 +67,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       }
       request.log.error({ err }, 'request failed');
     } else {
-      request.log.info({ code, status, msg: message }, 'request rejected');
+      request.log.info({ code, status, reason: message }, 'request rejected');
     }
     // The request body may still be arriving (an oversized upload): close the connection rather
     // than reading the rest of it just to keep the socket alive.
