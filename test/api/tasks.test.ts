@@ -174,7 +174,7 @@ describe('authentication and isolation', () => {
     ['DELETE', `/v1/tasks/${id}`],
   ];
 
-  it('401 without a token, with a bad token, and for access_token outside the SSE routes', async () => {
+  it('401 without a token, with a bad token, and for access_token outside the SSE and media routes', async () => {
     for (const [method, p] of [
       ...endpoints(taskId),
       ['GET', '/v1/tasks'],
@@ -296,6 +296,12 @@ describe('lifecycle: transcript, media, cancel, retry, delete', () => {
     expect(full.headers.get('accept-ranges')).toBe('bytes');
     expect(full.headers.get('content-type')).toBe('audio/wav');
     expect(Buffer.compare(Buffer.from(await full.arrayBuffer()), bytes)).toBe(0);
+
+    // Media elements cannot send headers: the query token works here (and only for the owner).
+    const viaQuery = await call(s, 'GET', `/v1/tasks/${t.id}/media?access_token=${s.tokens.alice}`);
+    expect(viaQuery.status).toBe(200);
+    expect((await viaQuery.arrayBuffer()).byteLength).toBe(bytes.length);
+    expect((await call(s, 'GET', `/v1/tasks/${t.id}/media?access_token=${s.tokens.bob}`)).status).toBe(404);
 
     const part = await call(s, 'GET', `/v1/tasks/${t.id}/media`, {
       token: s.tokens.alice,

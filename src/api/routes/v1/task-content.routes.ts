@@ -55,9 +55,14 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get(
       '/tasks/:id/media',
       {
+        // <audio>/<video> cannot send headers either; a query token lets the browser stream with Range.
+        config: { allowQueryToken: true },
         schema: {
           summary: 'The original upload, with Range support (206) for playback and seeking',
           params: TaskIdParams,
+          querystring: Type.Object({
+            access_token: Type.Optional(Type.String({ description: 'The API token, for media elements.' })),
+          }),
           response: {
             200: Type.Unsafe<unknown>({ type: 'string', format: 'binary', description: 'The whole file.' }),
             206: Type.Unsafe<unknown>({ type: 'string', format: 'binary', description: 'The requested byte range.' }),
