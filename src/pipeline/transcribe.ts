@@ -7,6 +7,7 @@ import type { StoredPlan } from '../store/task.store.js';
 import { openAudio } from './audio-source.js';
 import { mergeCheckpoints, toGlobalSegments } from './merge.js';
 import { ProgressTracker } from './progress.js';
+import { splitSegments } from './split-segments.js';
 
 /** Where a run persists its plan and finished chunks, and finds an earlier attempt's. */
 export interface CheckpointSink {
@@ -107,7 +108,7 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
     const checkpoint: ChunkCheckpoint = {
       ...plan,
       attempt,
-      segments: toGlobalSegments(segments, plan.startSample, plan.endSample),
+      segments: splitSegments(toGlobalSegments(segments, plan.startSample, plan.endSample)),
     };
     await job.checkpoints?.saveChunk(checkpoint);
     finished.set(plan.index, checkpoint);

@@ -52,7 +52,7 @@ describe('earshot transcribe (real PocketSphinx on real LibriVox speech)', () =>
       const cueWords = cues.flatMap((c) => (c.type === 'cue' ? String(c.data.text).split(/\s+/) : []));
       expect(cueWords).toEqual(words);
     }
-    expect((await readFile(`${base}.txt`, 'utf8')).trim()).toBe(json.text);
+    expect((await readFile(`${base}.txt`, 'utf8')).trim().split(/\s+/)).toEqual(json.text.split(' '));
   });
 
   it('streams segments to stdout in order with --stream', async () => {
