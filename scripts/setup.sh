@@ -25,5 +25,8 @@ fi
 
 # onnxruntime-node would otherwise try to download CUDA libraries; its CPU binary ships in the package.
 export ONNXRUNTIME_NODE_INSTALL=skip
-npm ci --no-audit --no-fund
+# `npm install` with the committed lock rather than `npm ci`: the registry this project installs from
+# lacks some other-platform optional packages (e.g. @biomejs/cli-android-arm64), so npm cannot record
+# them in the lock and `npm ci` would refuse it as out of sync. Versions still come from the lock.
+npm install --no-audit --no-fund
 npm run build
