@@ -113,7 +113,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       log,
       probe: deps.probe ?? defaultProbe,
       outbound,
-      onChange: () => hub.nudge(),
+      onChange: () => {
+        hub.nudge();
+        // Idle workers poll about once a second; a nudge lets one claim a new task at once.
+        deps.supervisor?.wake?.();
+      },
     }),
     hub,
     metrics,

@@ -14,6 +14,8 @@ export interface SupervisorView {
   /** Stops all workers claiming new tasks (in-flight tasks finish). */
   pause(): void;
   resume(): void;
+  /** Tells idle workers that a task may be waiting, so they claim it now rather than at their next poll. */
+  wake?(): void;
   /** Total worker restarts since start (a Prometheus counter). */
   readonly restartCount: number;
 }
