@@ -1,0 +1,156 @@
+/**
+ * Following a running task on the real service (separate processes, PocketSphinx on real speech):
+ * the partial transcript only ever grows, SSE `segment` events carry exactly the final transcript,
+ * and a cancelled task stops its worker within seconds, leaves no checkpoints behind and lets the
+ * next queued task run.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fullText, type Segment } from '../../src/core/transcript.js';
+import { type LongSpeech, longSpeech, synthSpeech } from '../helpers/audio-fixtures.js';
+import { type Service, type SseEvent, startService, type TaskView, type TranscriptJson } from '../helpers/service.js';
+
+const CHUNK_SECONDS = 5;
+const CONCURRENCY = 2;
+const ADMIN = { admin: true } as const;
+
+let recording: LongSpeech;
+let short: string;
+const services: Service[] = [];
+
+async function service(delayMs: number): Promise<Service> {
+  const svc = await startService({
+    env: { EARSHOT_MAX_CHUNK_SECONDS: CHUNK_SECONDS, EARSHOT_CONCURRENCY: CONCURRENCY },
+    faults: { delayMs },
+  });
+  services.push(svc);
+  return svc;
+}
+
+interface SegmentEvent {
+  task_id: string;
+  index: number;
+  segments: Segment[];
+}
+const segmentData = (e: SseEvent) => e.data as SegmentEvent;
+const shape = (segments: readonly Segment[]) =>
+  segments.map(({ start, end, text, words }) => ({
+    start,
+    end,
+    text,
+    words: words.map(({ word, start, end }) => ({ word, start, end })),
+  }));
+
+beforeAll(async () => {
+  recording = await longSpeech(0.5);
+  short = await synthSpeech('The quick brown fox jumps over the lazy dog.');
+});
+
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.stop()));
+});
+
+describe('following a running task (real processes)', () => {
+  it('the partial transcript grows as a prefix and SSE segment events add up to the final transcript', async () => {
+    const svc = await service(500);
+    const task = await svc.upload(recording.path);
+    const events = await svc.taskEvents(task.id);
+
+    const partials: TranscriptJson[] = [];
+    let final: TranscriptJson | null = null;
+    const deadline = Date.now() + 90_000;
+    while (final === null) {
+      if (Date.now() > deadline) throw new Error(`task did not finish: ${JSON.stringify(await svc.task(task.id))}`);
+      const t = await svc.transcript(task.id, { partial: true });
+      if (t.partial === true) partials.push(t);
+      else final = t;
+      // Polling interval, not synchronisation: every response is checked, however many there are.
+      await sleep(150);
+    }
+    expect((await svc.task(task.id)).status).toBe('succeeded');
+    expect(await svc.transcript(task.id)).toEqual(final);
+
+    // Each response extends the previous one; the last partial is a prefix of the final transcript.
+    for (const [i, p] of partials.entries()) {
+      const next = partials[i + 1] ?? final;
+      expect(next.segments.length).toBeGreaterThanOrEqual(p.segments.length);
+      expect(next.segments.slice(0, p.segments.length)).toEqual(p.segments);
+      expect(p.text).toBe(fullText(p.segments));
+    }
+    // It really grew while the task ran (not just empty, then done).
+    const sizes = new Set(partials.map((p) => p.segments.length));
+    expect(sizes.size).toBeGreaterThanOrEqual(3);
+    expect(final.segments.length).toBeGreaterThanOrEqual(6);
+
+    // SSE: one segment event per chunk, together exactly the final transcript.
+    await events.waitFor((e) => e.event === 'done', 10_000, 'the done event');
+    const segs = events.ofType('segment').map(segmentData);
+    expect(segs.every((s) => s.task_id === task.id)).toBe(true);
+    const indexes = segs.map((s) => s.index);
+    expect(new Set(indexes).size).toBe(indexes.length);
+    const inOrder = [...segs].sort((a, b) => a.index - b.index);
+    expect(inOrder.map((s) => s.index)).toEqual(inOrder.map((_, i) => i));
+    expect(shape(inOrder.flatMap((s) => s.segments))).toEqual(shape(final.segments));
+
+    // Chunks finish out of order only within the pipeline's window: when chunk i arrives, every
+    // chunk before i - (concurrency - 1) has arrived, so the contiguous prefix lags by at most that.
+    const arrived = new Set<number>();
+    let prefix = 0;
+    for (const index of indexes) {
+      for (let j = 0; j < index - (CONCURRENCY - 1); j++)
+        expect(arrived.has(j), `chunk ${j} before ${index}`).toBe(true);
+      arrived.add(index);
+      const before = prefix;
+      while (arrived.has(prefix)) prefix++;
+      expect(prefix).toBeGreaterThanOrEqual(before);
+    }
+    expect(prefix).toBe(indexes.length);
+
+    // The stream ends the task with `done` after the last segment, and progress never went backwards.
+    const types = events.events.map((e) => e.event);
+    expect(types.lastIndexOf('done')).toBeGreaterThan(types.lastIndexOf('segment'));
+    const done = events.ofType('progress').map((e) => (e.data as { task: TaskView }).task.progress.done_seconds);
+    for (let i = 1; i < done.length; i++) expect(done[i]).toBeGreaterThanOrEqual(done[i - 1] as number);
+    events.close();
+  });
+
+  it('cancelling a running task stops its worker within seconds, drops its checkpoints and runs the next task', async () => {
+    const svc = await service(1500);
+    const running = await svc.upload(recording.path);
+    const next = await svc.upload(short);
+    const events = await svc.taskEvents(running.id);
+    await events.waitFor((e) => e.event === 'segment', 60_000, 'a first checkpoint');
+    const [worker] = await svc.workers();
+    expect(worker?.task_id).toBe(running.id);
+    const before = await svc.readStore((s) => s.getPlan(running.id));
+    expect(before.chunks.some((c) => c.checkpoint !== null)).toBe(true);
+
+    const started = Date.now();
+    const cancelled = await svc.json<TaskView>(`/v1/tasks/${running.id}/cancel`, { method: 'POST' });
+    expect(cancelled.status).toBe('cancelled');
+    await events.waitFor((e) => e.event === 'cancelled', 5_000, 'the cancelled event');
+    // The worker notices at its next heartbeat (500 ms) and drops the task.
+    // Idle, or already on the next task; either way no longer on the cancelled one.
+    await svc.waitForWorkers(([w]) => w !== undefined && (w.task_id === null || w.task_id === next.id), 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(svc.logRecords((r) => r.taskId === running.id && /lease lost/.test(String(r.msg)))).not.toHaveLength(0);
+
+    const done = await svc.waitForStatus(next.id, 'succeeded', 30_000);
+    expect(done.attempts).toBe(1);
+    expect((await svc.transcript(next.id)).text).toMatch(/fox/);
+
+    // The cancelled task stayed cancelled: no checkpoints and nothing written after the cancel.
+    const after = await svc.readStore(async (s) => ({
+      task: await s.get(running.id, ADMIN),
+      plan: await s.getPlan(running.id),
+      log: await s.readEvents(0, 10_000, { taskId: running.id }),
+    }));
+    expect(after.task?.status).toBe('cancelled');
+    expect(after.plan).toEqual({ complete: false, chunks: [] });
+    expect(after.log.at(-1)?.type).toBe('cancelled');
+    expect((await svc.task(running.id)).status).toBe('cancelled');
+    const partial = await svc.transcript(running.id, { partial: true });
+    expect(partial.segments).toEqual([]);
+    events.close();
+  });
+});
