@@ -49,7 +49,7 @@ export async function fetchToFile(
       });
       // Bodies of redirects and errors are not read: destroying them bounds the work an upstream can cause.
       if (REDIRECTS.has(res.statusCode)) {
-        res.body.destroy();
+        discard(res.body);
         const location = res.headers.location;
         if (typeof location !== 'string') throw new FetchFailedError(`redirect ${res.statusCode} without Location`);
         if (hop >= maxRedirects) throw new FetchFailedError(`more than ${maxRedirects} redirects`);
@@ -57,12 +57,12 @@ export async function fetchToFile(
         continue;
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
-        res.body.destroy();
+        discard(res.body);
         throw new FetchFailedError(`fetching the url failed with HTTP ${res.statusCode}`);
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw new PayloadTooLargeError(limits.maxBytes);
       }
       const bytes = await writeLimited(res.body, dest, limits.maxBytes, abort);
@@ -80,4 +80,13 @@ export async function fetchToFile(
     if (cause instanceof InvalidRequestError) throw cause;
     throw new FetchFailedError(`fetching the url failed: ${err instanceof Error ? err.message : String(err)}`, err);
   }
+}
+
+/**
+ * Drops a response body unread. undici reports a destroyed body as an error on the stream; with no
+ * listener that becomes an uncaught exception, so one is attached first.
+ */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

@@ -255,9 +255,13 @@ describe('web UI', () => {
     await page.close();
   });
 
-  it.runIf(SHOTS)('takes screenshots', { timeout: 300_000 }, async () => {
-    await takeScreenshots(SHOTS as string);
-  });
+  // Not a test: regenerates docs/screenshots (EARSHOT_SCREENSHOTS=docs/screenshots npx vitest run
+  // test/e2e/web-ui.test.ts), reusing this file's real server and browser. Registered only when asked.
+  if (SHOTS) {
+    it('writes the documentation screenshots', { timeout: 300_000 }, async () => {
+      await takeScreenshots(SHOTS);
+    });
+  }
 });
 
 /**
