@@ -17,6 +17,11 @@ export interface SpoolingOptions {
   onProgress?: (decodedSeconds: number) => void;
 }
 
+export interface SpoolOnlyOptions extends SpoolingOptions {
+  /** Decode from here (whole seconds keep sample positions exact); the spool's sample 0 is this time. */
+  startSeconds?: number;
+}
+
 export interface AnalyseOptions extends SpoolingOptions, ChunkPlannerOptions {
   /** VAD hysteresis and threads; defaults suit speech. */
   vad?: SpeechDetectorOptions;
@@ -100,9 +105,13 @@ export async function analyseAudio(path: string, opts: AnalyseOptions): Promise<
 }
 
 /** Decodes and spools without VAD or planning: a resumed task already has its plan. */
-export function startSpooling(path: string, opts: SpoolingOptions): AudioSpooling {
+export function startSpooling(path: string, opts: SpoolOnlyOptions): AudioSpooling {
   const spool = new PcmSpool(opts.spoolPath);
-  const pcm = decodeToPcm(path, { signal: opts.signal, expectedSeconds: opts.durationSeconds });
+  const pcm = decodeToPcm(path, {
+    signal: opts.signal,
+    expectedSeconds: opts.durationSeconds,
+    ...(opts.startSeconds ? { startSeconds: opts.startSeconds } : {}),
+  });
   const done = spool
     .consume(pcm, { onProgress: (written) => opts.onProgress?.(written / SAMPLE_RATE) })
     .then((totalSamples) => ({ totalSamples }));

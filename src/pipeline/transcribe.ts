@@ -138,6 +138,12 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
     spoolPath: `${job.workDir}/audio.pcm`,
     maxChunkSeconds: job.options.maxChunkSeconds ?? 30,
     signal,
+    // Every chunk done (a crash between the last checkpoint and completion): still decode the tail,
+    // which gives the recording's exact length.
+    resumeFromSample: Math.min(
+      ...stored.chunks.filter((c) => reuseFor(c) === null).map((c) => c.startSample),
+      stored.chunks.at(-1)?.startSample ?? 0,
+    ),
     plan: usePlan
       ? stored.chunks.map(({ index, startSample, endSample }) => ({ index, startSample, endSample }))
       : null,

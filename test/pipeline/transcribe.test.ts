@@ -114,5 +114,23 @@ describe('pipeline checkpoints', () => {
       reference.segments.map((s) => [s.start, s.end, s.text]),
     );
     expect(sink.complete).toBe(true);
+
+    // A crash after the last checkpoint but before completion: nothing is recognised again, and the
+    // recording's length still comes out exact.
+    const again: number[] = [];
+    const replay = await transcribe({
+      mediaPath: speech.path,
+      workDir: work,
+      options,
+      pool,
+      attempt: 3,
+      checkpoints: sink,
+      onChunk: (c, wasResumed) => {
+        if (!wasResumed) again.push(c.index);
+      },
+    });
+    expect(again).toEqual([]);
+    expect(replay.duration).toBe(reference.duration);
+    expect(replay.segments).toEqual(reference.segments);
   });
 });
