@@ -35,7 +35,10 @@ export interface TranscribeJob {
   signal?: AbortSignal;
   checkpoints?: CheckpointSink;
   onProgress?: (p: PipelineProgress) => void;
-  /** Called in chunk order... not guaranteed: called as each chunk finishes (resumed ones first). */
+  /**
+   * Called as each chunk finishes. Parallel chunks finish slightly out of index order; chunks reused
+   * from an earlier attempt are reported (with `resumed`) as they are planned.
+   */
   onChunk?: (c: ChunkCheckpoint, resumed: boolean) => void;
   log?: Logger;
 }
