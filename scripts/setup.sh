@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node.js >= 20.19 is the one prerequisite this script does not install (Debian 12 ships Node 18).
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null; then
+  echo "setup: Earshot needs Node.js >= 20.19 (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 APT_PACKAGES=(
   ffmpeg
   pocketsphinx pocketsphinx-en-us pocketsphinx-testdata libpocketsphinx-dev libsphinxbase-dev
