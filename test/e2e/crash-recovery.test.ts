@@ -21,7 +21,7 @@ import {
   type SseEvent,
   startService,
   waitForExit,
-} from '../helpers/service.js';
+} from '../helpers/service/index.js';
 
 /** 5 s chunks turn the 31 s recording into 8 chunks. */
 const CHUNK_SECONDS = 5;

@@ -8,7 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fullText, type Segment } from '../../src/core/transcript.js';
 import { type LongSpeech, longSpeech, synthSpeech } from '../helpers/audio-fixtures.js';
-import { type Service, type SseEvent, startService, type TaskView, type TranscriptJson } from '../helpers/service.js';
+import {
+  type Service,
+  type SseEvent,
+  startService,
+  type TaskView,
+  type TranscriptJson,
+} from '../helpers/service/index.js';
 
 const CHUNK_SECONDS = 5;
 const CONCURRENCY = 2;

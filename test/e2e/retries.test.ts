@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '../../src/core/event.js';
 import type { FaultConfig } from '../../src/engines/faulty/faulty.engine.js';
 import { synthSpeech } from '../helpers/audio-fixtures.js';
-import { type Service, type SseEvent, startService, type TaskView } from '../helpers/service.js';
+import { type Service, type SseEvent, startService, type TaskView } from '../helpers/service/index.js';
 
 let short: string;
 const services: Service[] = [];

@@ -5,7 +5,7 @@ import { createStore } from '../../src/store/create-store.js';
 import { PostgresTaskStore } from '../../src/store/postgres/postgres.store.js';
 import type { TaskStore } from '../../src/store/task.store.js';
 import { freshPgSchema, TEST_PG_URL, type TestSchema, truncatePgSchema } from '../helpers/pg.js';
-import { taskStoreConformance } from './task-store.conformance.js';
+import { taskStoreConformance } from './conformance/index.js';
 
 let schema: TestSchema;
 const extraSchemas: TestSchema[] = [];

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/create-store.js';
 import { SqliteTaskStore } from '../../src/store/sqlite/sqlite.store.js';
-import { taskStoreConformance } from './task-store.conformance.js';
+import { taskStoreConformance } from './conformance/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'earshot-sqlite-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

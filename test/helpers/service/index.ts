@@ -1,0 +1,25 @@
+/**
+ * The real service as separate OS processes: `node bin/earshot.js serve` (built CLI; `npm run build`
+ * first) on a free loopback port with its own temp data directory and environment, its supervised
+ * worker processes and their engine processes. Tests kill these processes for real and restart the
+ * server on the same data directory. Every wait polls a condition with a deadline; none is a fixed sleep.
+ *
+ * Set EARSHOT_TEST_LOG=1 to copy the service's log lines to the test's stderr.
+ *
+ * options.ts: settings and view types; server-process.ts: the server process and its log;
+ * service.ts: the HTTP API and store inspection; event-stream.ts: the SSE client and parser;
+ * processes.ts: pids and exits of the processes a service started.
+ */
+export type { TaskView } from '../../../src/api/schemas/task.schema.js';
+export { EventStream, type SseEvent } from './event-stream.js';
+export {
+  E2E_ENV,
+  type ExitInfo,
+  isolatedCliEnv,
+  type ServiceOptions,
+  type TranscriptJson,
+  type User,
+  type WorkerView,
+} from './options.js';
+export { childPids, processAlive, waitForExit } from './processes.js';
+export { Service, startService } from './service.js';

@@ -1,0 +1,58 @@
+import type { Transcript } from '../../../src/core/transcript.js';
+import type { FaultConfig } from '../../../src/engines/faulty/faulty.engine.js';
+
+/** Settings every e2e service starts with: short leases and backoffs so recovery is quick to observe. */
+export const E2E_ENV: Readonly<Record<string, string>> = {
+  EARSHOT_HOST: '127.0.0.1',
+  EARSHOT_PORT: '0',
+  EARSHOT_WORKERS: '1',
+  EARSHOT_CONCURRENCY: '2',
+  EARSHOT_LEASE_MS: '3000',
+  EARSHOT_HEARTBEAT_MS: '500',
+  EARSHOT_RETRY_DELAYS_MS: '200,200,200',
+  EARSHOT_SHUTDOWN_GRACE_MS: '1000',
+  EARSHOT_SSE_HEARTBEAT_MS: '1000',
+  EARSHOT_LOG_LEVEL: 'info',
+  EARSHOT_LOG_FORMAT: 'json',
+};
+
+export interface ServiceOptions {
+  /** EARSHOT_* variables on top of E2E_ENV (numbers are stringified). */
+  env?: Record<string, string | number>;
+  /** Faults the workers' engines inject (EARSHOT_TEST_FAULTS); results still come from PocketSphinx. */
+  faults?: FaultConfig;
+  /** Wait at start until every worker has loaded its engines and reports idle (default true when workers > 0). */
+  waitForWorkers?: boolean;
+}
+
+export interface WorkerView {
+  id: string;
+  pid: number | null;
+  state: 'starting' | 'idle' | 'busy' | 'restarting' | 'stopping' | 'stopped';
+  task_id: string | null;
+  restarts: number;
+  started_at: string | null;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The JSON transcript as served (`partial` only on unfinished ones). */
+export type TranscriptJson = Transcript;
+
+export type User = 'alice' | 'root';
+
+/**
+ * Environment overrides for a CLI run (`runCli` starts from process.env): the machine's own EARSHOT_*
+ * variables are blanked (an empty value counts as unset), so only `extra` configures the run.
+ */
+export function isolatedCliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const blank = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => k.startsWith('EARSHOT_'))
+      .map((k) => [k, '']),
+  );
+  return { ...blank, EARSHOT_LOG_FORMAT: 'json', ...extra };
+}

@@ -1,0 +1,230 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI, runCli } from '../cli.js';
+import { E2E_ENV, type ExitInfo, isolatedCliEnv, type ServiceOptions, type User, type WorkerView } from './options.js';
+import { within } from './processes.js';
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const LOG_KEEP_CHARS = 400_000;
+
+/**
+ * The process side of a Service: its data directory, users, and the server process currently running
+ * on it (start, restart, kill, stop), its log, and polling with a deadline. The API side (which
+ * `start()` needs to see the workers idle) is the subclass's.
+ */
+export abstract class ServerProcess {
+  readonly tokens: Record<User, string> = { alice: '', root: '' };
+  private child: ChildProcess | null = null;
+  private exit: Promise<ExitInfo> | null = null;
+  private baseUrl = '';
+  private log = '';
+  /** Every process group this service started; all of them are killed by stop(). */
+  private readonly groups = new Set<number>();
+  private readonly env: Record<string, string>;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly opts: ServiceOptions,
+  ) {
+    // The machine's own EARSHOT_* variables must not leak into a test service.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EARSHOT_')));
+    const extra = Object.fromEntries(Object.entries(opts.env ?? {}).map(([k, v]) => [k, String(v)]));
+    this.env = {
+      ...(inherited as Record<string, string>),
+      ...E2E_ENV,
+      ...extra,
+      EARSHOT_DATA_DIR: dataDir,
+      ...(opts.faults ? { EARSHOT_TEST_FAULTS: JSON.stringify(opts.faults) } : {}),
+    };
+  }
+
+  /** Polls the admin API until the workers match `pred`. */
+  abstract waitForWorkers(pred: (ws: WorkerView[]) => boolean, timeoutMs?: number): Promise<WorkerView[]>;
+
+  get url(): string {
+    if (this.baseUrl === '') throw new Error('the service is not running');
+    return this.baseUrl;
+  }
+
+  /** The server process id (the current one, after a restart). */
+  get pid(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error('the service is not running');
+    return pid;
+  }
+
+  get dbPath(): string {
+    return path.join(this.dataDir, 'earshot.db');
+  }
+
+  /** Resolves when the current server process exits. */
+  get exited(): Promise<ExitInfo> {
+    if (this.exit === null) throw new Error('the service was never started');
+    return this.exit;
+  }
+
+  /** Everything the server and its workers logged so far (the tail, for failure messages). */
+  output(): string {
+    return this.log;
+  }
+
+  /** Log records (JSON lines) matching `pred`. */
+  logRecords(pred: (r: Record<string, unknown>) => boolean = () => true): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const line of this.log.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const r = JSON.parse(line) as Record<string, unknown>;
+        if (pred(r)) out.push(r);
+      } catch {
+        // a line cut by the log tail limit
+      }
+    }
+    return out;
+  }
+
+  /** @internal Creates the users through the CLI, as an operator would. */
+  async createUsers(): Promise<void> {
+    const add = async (name: User, admin: boolean) => {
+      const args = ['users', 'add', name, ...(admin ? ['--admin'] : []), '--data-dir', this.dataDir];
+      const r = await runCli(args, isolatedCliEnv({ EARSHOT_LOG_LEVEL: 'error' }));
+      const token = r.stdout.trim().split(/\s+/).pop();
+      if (r.code !== 0 || !token) throw new Error(`users add ${name} failed (${r.code}): ${r.stderr}`);
+      this.tokens[name] = token;
+    };
+    // At once: both migrate the new database, which is safe from several processes.
+    await Promise.all([add('root', true), add('alice', false)]);
+  }
+
+  /** @internal Starts the server process and waits for /health (and for idle workers). */
+  async start(): Promise<void> {
+    if (this.child !== null) throw new Error('the service is already running');
+    const child = spawn(process.execPath, [CLI, 'serve'], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so cleanup can kill the server, its workers and their engines at once.
+      detached: true,
+    });
+    if (child.pid === undefined) throw new Error('could not start the server');
+    this.groups.add(child.pid);
+    this.child = child;
+    this.baseUrl = '';
+    const listening = new Promise<string>((resolve) => {
+      let pending = '';
+      const onData = (buf: Buffer) => {
+        const text = buf.toString('utf8');
+        this.append(text);
+        pending += text;
+        let nl = pending.indexOf('\n');
+        while (nl >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          const m = /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(line);
+          if (m?.[1]) resolve(m[1]);
+          nl = pending.indexOf('\n');
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+    });
+    this.exit = new Promise<ExitInfo>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    const exitedEarly = this.exit.then((e): never => {
+      throw new Error(`server exited (${e.code ?? e.signal}) before it was ready:\n${this.tail()}`);
+    });
+    const url = await within(
+      Promise.race([listening, exitedEarly]),
+      STARTUP_TIMEOUT_MS,
+      () => `server not listening after ${STARTUP_TIMEOUT_MS} ms:\n${this.tail()}`,
+    );
+    this.baseUrl = url.replace('localhost', '127.0.0.1');
+    await this.until('/health answers', async () => (await fetch(`${this.baseUrl}/health`)).ok, {
+      timeoutMs: 10_000,
+    });
+    const workers = Number(this.env.EARSHOT_WORKERS);
+    if (workers > 0 && this.opts.waitForWorkers !== false) {
+      await this.waitForWorkers((ws) => ws.length === workers && ws.every((w) => w.state === 'idle'), 20_000);
+    }
+  }
+
+  /** Starts a new server on the same data directory (the previous one must have exited). */
+  async restart(): Promise<void> {
+    if (this.child !== null) {
+      if (this.child.exitCode === null && this.child.signalCode === null) {
+        throw new Error('restart(): the server is still running; kill() it first');
+      }
+      this.child = null;
+    }
+    await this.start();
+  }
+
+  /** Sends `signal` to the server process only (not its workers) and waits for it to exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 30_000): Promise<ExitInfo> {
+    const child = this.child;
+    if (child === null) throw new Error('the service is not running');
+    const exit = this.exited;
+    child.kill(signal);
+    const result = await within(
+      exit,
+      timeoutMs,
+      () => `server did not exit within ${timeoutMs} ms of ${signal}:\n${this.tail()}`,
+    );
+    this.child = null;
+    this.baseUrl = '';
+    return result;
+  }
+
+  /** Kills every process this service started (server, workers, engines) and removes the data directory. */
+  async stop(): Promise<void> {
+    for (const group of this.groups) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // the whole group is gone already
+      }
+    }
+    if (this.child !== null && this.exit !== null) await this.exit;
+    this.child = null;
+    this.baseUrl = '';
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  // --- internals ---
+
+  /** Polls `check` every `intervalMs` until it is true; errors thrown by `check` count as false. */
+  async until(
+    what: string | (() => string),
+    check: () => Promise<boolean>,
+    opts: { timeoutMs: number; intervalMs?: number },
+  ): Promise<void> {
+    const deadline = Date.now() + opts.timeoutMs;
+    let lastError: unknown = null;
+    for (;;) {
+      try {
+        if (await check()) return;
+        lastError = null;
+      } catch (err) {
+        lastError = err;
+      }
+      if (Date.now() > deadline) {
+        const label = typeof what === 'string' ? what : what();
+        const cause = lastError === null ? '' : ` (last error: ${String(lastError)})`;
+        throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${label}${cause}\n${this.tail()}`);
+      }
+      await sleep(opts.intervalMs ?? 100);
+    }
+  }
+
+  private append(text: string): void {
+    if (process.env.EARSHOT_TEST_LOG) process.stderr.write(text);
+    this.log += text;
+    if (this.log.length > LOG_KEEP_CHARS) this.log = this.log.slice(-LOG_KEEP_CHARS / 2);
+  }
+
+  protected tail(): string {
+    return `--- service log (tail) ---\n${this.log.slice(-6000)}`;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The TaskStore contract, run against every adapter for real: one module per area, all sharing the
+ * per-test context from context.ts and the fixtures from fixtures.ts.
+ */
+import { describe } from 'vitest';
+import { claimConformance } from './claim.js';
+import { type ConformanceTarget, useConformanceContext } from './context.js';
+import { enqueueConformance } from './enqueue.js';
+import { eventsConformance } from './events.js';
+import { leasesConformance } from './leases.js';
+import { migrationsUsersConformance } from './migrations-users.js';
+import { planCheckpointsConformance } from './plan-checkpoints.js';
+import { userTransitionsConformance } from './user-transitions.js';
+import { workerTransitionsConformance } from './worker-transitions.js';
+
+export type { ConformanceTarget, OpenStore } from './context.js';
+
+/** The TaskStore contract, run against every adapter for real. */
+export function taskStoreConformance(name: string, target: ConformanceTarget): void {
+  describe(`TaskStore conformance: ${name}`, () => {
+    const ctx = useConformanceContext(target);
+    migrationsUsersConformance(ctx);
+    enqueueConformance(ctx);
+    claimConformance(ctx);
+    leasesConformance(ctx);
+    workerTransitionsConformance(ctx);
+    planCheckpointsConformance(ctx);
+    userTransitionsConformance(ctx);
+    eventsConformance(ctx);
+  });
+}
