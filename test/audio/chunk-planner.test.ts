@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkPlanner, type ChunkPlannerOptions } from '../../src/audio/chunk-planner.js';
 import { type SpeechRegion, SpeechSegmenter, VAD_FRAME_SAMPLES } from '../../src/audio/speech-segmenter.js';
 import type { ChunkPlan } from '../../src/core/task.js';
+import { mulberry32 as rng } from '../helpers/prng.js';
 
 const SR = 16000;
 const FRAME_S = VAD_FRAME_SAMPLES / SR;
@@ -41,18 +42,6 @@ function plan(ps: readonly number[], opts: ChunkPlannerOptions = {}): Run {
     emittedAt.push(Number.POSITIVE_INFINITY);
   }
   return { chunks, regions, emittedAt, totalSamples };
-}
-
-/** Seeded PRNG (mulberry32), so "random" recordings are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A plausible recording: talk of 0.2–12 s (sometimes 60 s without a pause) and pauses of 0.1–6 s. */

@@ -1,16 +1,5 @@
 import { fullText, type Segment, type Transcript, type Word } from '../../src/core/transcript.js';
-
-/** Small deterministic PRNG (mulberry32): the same seed gives the same transcript on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/prng.js';
 
 const VOCABULARY = [
   'the',

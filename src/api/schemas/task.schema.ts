@@ -51,15 +51,20 @@ const priority = Type.Integer({ minimum: -10, maximum: 10, default: 0 });
 const maxChunkSeconds = Type.Number({ minimum: 2, maximum: 300 });
 const callbackUrl = Type.String({ maxLength: 2048, description: 'POSTed {id,status} when the task ends.' });
 
+/** The task options, shared by the JSON body and the validated form of multipart fields. */
+const optionFields = {
+  language: Type.Optional(language),
+  formats: Type.Optional(Type.Array(OutputFormatSchema, { minItems: 1, maxItems: 4, uniqueItems: true })),
+  priority: Type.Optional(priority),
+  max_chunk_seconds: Type.Optional(maxChunkSeconds),
+  callback_url: Type.Optional(callbackUrl),
+};
+
 /** Task options as sent in a JSON body. */
 export const CreateTaskJsonSchema = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 4096, description: 'http(s) URL of the recording.' }),
-    language: Type.Optional(language),
-    formats: Type.Optional(Type.Array(OutputFormatSchema, { minItems: 1, maxItems: 4, uniqueItems: true })),
-    priority: Type.Optional(priority),
-    max_chunk_seconds: Type.Optional(maxChunkSeconds),
-    callback_url: Type.Optional(callbackUrl),
+    ...optionFields,
   },
   { additionalProperties: false },
 );
@@ -76,16 +81,7 @@ export const CreateTaskMultipartSchema = Type.Object({
 });
 
 /** Options validated once, whichever way they came. */
-export const TaskOptionsInputSchema = Type.Object(
-  {
-    language: Type.Optional(language),
-    formats: Type.Optional(Type.Array(OutputFormatSchema, { minItems: 1, maxItems: 4, uniqueItems: true })),
-    priority: Type.Optional(priority),
-    max_chunk_seconds: Type.Optional(maxChunkSeconds),
-    callback_url: Type.Optional(callbackUrl),
-  },
-  { additionalProperties: false },
-);
+export const TaskOptionsInputSchema = Type.Object(optionFields, { additionalProperties: false });
 export type TaskOptionsInput = Static<typeof TaskOptionsInputSchema>;
 
 export const CreateTaskQuerySchema = Type.Object({
