@@ -1,5 +1,9 @@
 import type { OutputFormat, Segment } from './transcript.js';
 
+/*
+ * Pure vocabulary and shapes, without Node imports: the web UI imports this module too.
+ */
+
 /**
  * The task lifecycle. `queued` also covers a task waiting out a retry backoff (its `runAt` is in the
  * future); the database enforces the same set with a CHECK constraint.
@@ -7,10 +11,22 @@ import type { OutputFormat, Segment } from './transcript.js';
 export const TASK_STATUSES = ['queued', 'processing', 'succeeded', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** Statuses of a task that has ended; only a user's retry (of a failed or cancelled one) moves it on. */
+export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly TaskStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
-/** Where a processing task is inside the pipeline; shown to users, never used for control flow. */
-export type TaskStage = 'waiting' | 'decoding' | 'planning' | 'recognizing' | 'merging' | 'done';
+export function isTerminal(status: TaskStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly TaskStatus[]).includes(status);
+}
+
+/**
+ * Where a task is inside the pipeline; shown to users, never used for control flow. `waiting` while
+ * queued, `decoding` from the claim until the first chunk is planned (VAD and chunk planning run
+ * inside decoding, so they have no stage of their own), then `recognizing`, `merging`, and `done` once
+ * succeeded.
+ */
+export const TASK_STAGES = ['waiting', 'decoding', 'recognizing', 'merging', 'done'] as const;
+export type TaskStage = (typeof TASK_STAGES)[number];
 
 /** Options a user chooses when creating a task; stored with the task and handed to the pipeline. */
 export interface TaskOptions {

@@ -1,4 +1,4 @@
-import type { TaskEvent, TaskEventType } from '../core/event.js';
+import { TASK_EVENT_TYPES, type TaskEvent, type TaskEventType } from '../core/event.js';
 import type { Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
 import type { Segment } from '../core/transcript.js';
 import type { Role, User } from '../core/user.js';
@@ -67,15 +67,22 @@ export function userFromRow(r: Row): User {
   return { id: str(r.id), name: str(r.name), role: str(r.role) as Role, createdAt: num(r.created_at) };
 }
 
+function eventType(v: unknown): TaskEventType {
+  const type = str(v);
+  if (!(TASK_EVENT_TYPES as readonly string[]).includes(type)) throw new TypeError(`unknown event type "${type}"`);
+  return type as TaskEventType;
+}
+
+/** The payload is trusted to match its type: both were written together by one transition. */
 export function eventFromRow(r: Row): TaskEvent {
   return {
     seq: num(r.seq),
     taskId: str(r.task_id),
     userId: str(r.user_id),
-    type: str(r.type) as TaskEventType,
+    type: eventType(r.type),
     data: json<TaskEvent['data']>(r.data),
     createdAt: num(r.created_at),
-  };
+  } as TaskEvent;
 }
 
 export function chunkFromRow(r: Row): ChunkRow {

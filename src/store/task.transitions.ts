@@ -1,6 +1,7 @@
 import { ConflictError } from '../core/errors/index.js';
+import type { FailureEventData, TaskEventData } from '../core/event.js';
 import { backoffMs } from '../core/retry-policy.js';
-import { type ChunkCheckpoint, TASK_STATUSES, type Task, type TaskStatus, TERMINAL_STATUSES } from '../core/task.js';
+import { type ChunkCheckpoint, TASK_STATUSES, type Task, type TaskStatus } from '../core/task.js';
 import type { FailureInfo } from './task.store.js';
 
 /**
@@ -31,10 +32,6 @@ export function failureOutcome(
   return { retry: false };
 }
 
-export function isTerminal(status: TaskStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
-
 /** Only failed and cancelled tasks may be retried by a user. */
 export function assertRetryable(task: Task): void {
   if (task.status !== 'failed' && task.status !== 'cancelled') {
@@ -49,13 +46,13 @@ export function countsFrom(rows: readonly Record<string, unknown>[]): Record<Tas
   return counts;
 }
 
-// --- event payloads (the `data` of each event type) ---
+// --- event payloads (the `data` of each event type, typed in core/event.ts) ---
 
-export function createdData(t: Task): Record<string, unknown> {
+export function createdData(t: Task): TaskEventData<'created'> {
   return { status: t.status, stage: t.stage, priority: t.priority, sourceName: t.sourceName };
 }
 
-export function progressData(t: Task): Record<string, unknown> {
+export function progressData(t: Task): TaskEventData<'progress'> {
   return {
     status: t.status,
     stage: t.stage,
@@ -66,12 +63,12 @@ export function progressData(t: Task): Record<string, unknown> {
   };
 }
 
-export function doneData(t: Task): Record<string, unknown> {
+export function doneData(t: Task): TaskEventData<'done'> {
   return { status: t.status, stage: t.stage, doneSeconds: t.doneSeconds, durationSeconds: t.durationSeconds };
 }
 
 /** For `retrying` (automatic or by the user) and `error`. */
-export function failureData(t: Task): Record<string, unknown> {
+export function failureData(t: Task): FailureEventData {
   return {
     status: t.status,
     attempts: t.attempts,
@@ -82,10 +79,11 @@ export function failureData(t: Task): Record<string, unknown> {
   };
 }
 
-export function statusData(t: Task): Record<string, unknown> {
+/** For `cancelled` and `deleted`. */
+export function statusData(t: Task): TaskEventData<'cancelled' | 'deleted'> {
   return { status: t.status };
 }
 
-export function segmentData(c: ChunkCheckpoint): Record<string, unknown> {
+export function segmentData(c: ChunkCheckpoint): TaskEventData<'segment'> {
   return { index: c.index, startSample: c.startSample, endSample: c.endSample, segments: c.segments };
 }

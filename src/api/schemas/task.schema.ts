@@ -1,5 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { TASK_STATUSES } from '../../core/task.js';
+import { type Static, type TInteger, Type } from '@sinclair/typebox';
+import { TASK_STAGES, TASK_STATUSES, type TaskStatus } from '../../core/task.js';
 import { OUTPUT_FORMATS } from '../../core/transcript.js';
 import { Flag, Nullable } from './common.schema.js';
 
@@ -8,7 +8,8 @@ export const TaskStatusSchema = Type.Union(
   { description: 'Lifecycle state.' },
 );
 export const TaskStageSchema = Type.Union(
-  (['waiting', 'decoding', 'planning', 'recognizing', 'merging', 'done'] as const).map((s) => Type.Literal(s)),
+  TASK_STAGES.map((s) => Type.Literal(s)),
+  { description: 'Where a processing task is in the pipeline (shown to users).' },
 );
 export const OutputFormatSchema = Type.Union(OUTPUT_FORMATS.map((f) => Type.Literal(f)));
 
@@ -94,13 +95,10 @@ export const ListTasksQuerySchema = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
 });
 
-export const TaskCountsSchema = Type.Object({
-  queued: Type.Integer(),
-  processing: Type.Integer(),
-  succeeded: Type.Integer(),
-  failed: Type.Integer(),
-  cancelled: Type.Integer(),
-});
+/** Every status is present, zero or not. */
+export const TaskCountsSchema = Type.Object(
+  Object.fromEntries(TASK_STATUSES.map((s) => [s, Type.Integer()])) as Record<TaskStatus, TInteger>,
+);
 
 export const TaskListSchema = Type.Object({
   tasks: Type.Array(TaskViewSchema),

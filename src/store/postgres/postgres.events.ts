@@ -1,4 +1,4 @@
-import type { TaskEvent, TaskEventType } from '../../core/event.js';
+import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
 import type { Task } from '../../core/task.js';
 import { eventFromRow } from '../task.rows.js';
 import type { PgDb, PgQuery } from './postgres.db.js';
@@ -9,12 +9,12 @@ import type { PgDb, PgQuery } from './postgres.db.js';
  */
 
 /** Appends one event; always the last step of the transition's transaction (after its row locks). */
-export async function appendEvent(
+export async function appendEvent<T extends TaskEventType>(
   db: PgDb,
   q: PgQuery,
   task: Task,
-  type: TaskEventType,
-  data: Record<string, unknown>,
+  type: T,
+  data: TaskEventData<T>,
   now: number,
 ): Promise<void> {
   await db.lockEvents(q);

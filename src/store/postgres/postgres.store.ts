@@ -1,6 +1,6 @@
 import { QueueFullError } from '../../core/errors/index.js';
-import type { TaskEvent, TaskEventType } from '../../core/event.js';
-import type { ChunkCheckpoint, ChunkPlan, Task, TaskStatus } from '../../core/task.js';
+import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
+import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
@@ -21,7 +21,6 @@ import {
   doneData,
   failureData,
   failureOutcome,
-  isTerminal,
   progressData,
   segmentData,
   statusData,
@@ -417,11 +416,11 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   /** Appends an event; always the last step of its transaction (see PgDb.lockEvents). */
-  private event(
+  private event<T extends TaskEventType>(
     q: PgQuery,
     task: Task,
-    type: TaskEventType,
-    data: Record<string, unknown>,
+    type: T,
+    data: TaskEventData<T>,
     now: number,
   ): Promise<void> {
     return events.appendEvent(this.db, q, task, type, data, now);

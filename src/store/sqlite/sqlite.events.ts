@@ -1,4 +1,4 @@
-import type { TaskEvent, TaskEventType } from '../../core/event.js';
+import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
 import type { Task } from '../../core/task.js';
 import { eventFromRow } from '../task.rows.js';
 import type { SqliteDb } from './sqlite.db.js';
@@ -9,11 +9,11 @@ import type { SqliteDb } from './sqlite.db.js';
  */
 
 /** Appends one event; call inside the write transaction of the transition it records. */
-export function appendEvent(
+export function appendEvent<T extends TaskEventType>(
   db: SqliteDb,
   task: Task,
-  type: TaskEventType,
-  data: Record<string, unknown>,
+  type: T,
+  data: TaskEventData<T>,
   now: number,
 ): void {
   db.run('INSERT INTO events (task_id, user_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)', [

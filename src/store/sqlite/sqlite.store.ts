@@ -1,6 +1,6 @@
 import { QueueFullError } from '../../core/errors/index.js';
-import type { TaskEvent, TaskEventType } from '../../core/event.js';
-import type { ChunkCheckpoint, ChunkPlan, Task, TaskStatus } from '../../core/task.js';
+import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
+import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
@@ -21,7 +21,6 @@ import {
   doneData,
   failureData,
   failureOutcome,
-  isTerminal,
   progressData,
   segmentData,
   statusData,
@@ -385,7 +384,7 @@ export class SqliteTaskStore implements TaskStore {
     return updated;
   }
 
-  private event(task: Task, type: TaskEventType, data: Record<string, unknown>, now: number): void {
+  private event<T extends TaskEventType>(task: Task, type: T, data: TaskEventData<T>, now: number): void {
     events.appendEvent(this.db, task, type, data, now);
   }
 }

@@ -1,12 +1,19 @@
-/** Shapes of the public v1 API (docs/api.md), as the browser receives them. */
+/**
+ * Shapes of the public v1 API (docs/api.md), as the browser receives them. The vocabulary (statuses,
+ * stages, formats, transcript shapes) is the server's own, imported from src/core, whose modules are
+ * browser-safe for this reason.
+ */
+import type { TaskStage, TaskStatus } from '../../../core/task.js';
+import type { OutputFormat } from '../../../core/transcript.js';
 
-export const TASK_STATUSES = ['queued', 'processing', 'succeeded', 'failed', 'cancelled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-export const OUTPUT_FORMATS = ['json', 'srt', 'vtt', 'txt'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-export type TaskStage = 'waiting' | 'decoding' | 'planning' | 'recognizing' | 'merging' | 'done';
+export { isTerminal, TASK_STAGES, TASK_STATUSES, type TaskStage, type TaskStatus } from '../../../core/task.js';
+export {
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  type Segment,
+  type Transcript,
+  type Word,
+} from '../../../core/transcript.js';
 
 export interface TaskProgress {
   percent: number;
@@ -44,30 +51,4 @@ export interface TaskPage {
   tasks: Task[];
   total: number;
   counts: Record<TaskStatus, number>;
-}
-
-export interface Word {
-  word: string;
-  start: number;
-  end: number;
-  confidence?: number;
-}
-
-export interface Segment {
-  start: number;
-  end: number;
-  text: string;
-  words?: Word[];
-}
-
-export interface Transcript {
-  language: string;
-  duration: number;
-  segments: Segment[];
-  text: string;
-  partial?: boolean;
-}
-
-export function isTerminal(status: TaskStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }

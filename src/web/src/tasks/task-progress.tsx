@@ -5,7 +5,6 @@ import { formatDuration, formatPercent, formatSpeed } from '../lib/format';
 const STAGE_TEXT: Record<Task['stage'], string> = {
   waiting: 'Waiting',
   decoding: 'Decoding audio',
-  planning: 'Finding pauses',
   recognizing: 'Recognising speech',
   merging: 'Putting it together',
   done: 'Done',
