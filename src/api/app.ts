@@ -4,13 +4,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import type { Config } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { User } from '../core/user.js';
+import { EventStreamService } from '../services/event-stream.service.js';
+import { EventHub } from '../services/events/event-hub.js';
 import { createOutboundAgent } from '../services/net-guard.js';
 import { type ProbeFn, TaskService } from '../services/task.service.js';
+import { TaskWaitService } from '../services/task-wait.service.js';
 import { WebhookSender } from '../services/webhooks.js';
 import type { TaskStore } from '../store/task.store.js';
 import type { SupervisorView } from '../worker/supervisor.types.js';
 import type { ApiContext } from './context.js';
-import { EventHub } from './events/event-hub.js';
 import { assertAuthModeSafe, ensureLocalUser, installAuth } from './plugins/auth.js';
 import { trackConnections } from './plugins/connections.js';
 import { installErrorHandler } from './plugins/error-handler.js';
@@ -97,11 +99,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     webhooksPending: () => webhooks.pending,
   });
   hub.addListener(metrics.onEvent);
-  hub.addListener(({ event, task }) => {
-    if ((event.type === 'done' || event.type === 'error') && task?.callbackUrl) {
-      webhooks.send(task.callbackUrl, { id: task.id, status: event.type === 'done' ? 'succeeded' : 'failed' });
-    }
-  });
+  hub.addListener(webhooks.onEvent);
 
   const ctx: ApiContext = {
     config,
@@ -119,15 +117,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         deps.supervisor?.wake?.();
       },
     }),
-    hub,
+    waits: new TaskWaitService({
+      config,
+      store,
+      hub,
+      timeoutMs:
+        tuning.syncWaitTimeoutMs ??
+        Math.min(
+          10 * 60_000,
+          (config.timeBudgetBaseSeconds + config.syncMaxSeconds * config.timeBudgetPerAudioSecond) * 1000,
+        ),
+    }),
+    streams: new EventStreamService({ store, hub, log }),
     metrics,
     supervisor: deps.supervisor,
-    syncWaitTimeoutMs:
-      tuning.syncWaitTimeoutMs ??
-      Math.min(
-        10 * 60_000,
-        (config.timeBudgetBaseSeconds + config.syncMaxSeconds * config.timeBudgetPerAudioSecond) * 1000,
-      ),
     state: { shuttingDown: false },
   };
 

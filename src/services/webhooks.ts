@@ -1,11 +1,16 @@
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
+import { TASK_END_STATUS } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
+import type { HubEvent } from './events/hub-event.js';
 import { checkOutboundUrl } from './net-guard.js';
+
+/** Ends that are reported (a cancel is the caller's own doing, so it is not). */
+type ReportedEnd = 'done' | 'error';
 
 export interface WebhookPayload {
   id: string;
-  status: 'succeeded' | 'failed';
+  status: (typeof TASK_END_STATUS)[ReportedEnd];
 }
 
 export interface WebhookOptions {
@@ -58,6 +63,13 @@ export class WebhookSender {
   get pending(): number {
     return this.queue.length + this.waiting + this.inFlight.size;
   }
+
+  /** Event-hub listener: queues the callback of a task that succeeded or failed for good. */
+  readonly onEvent = ({ event, task }: HubEvent): void => {
+    if ((event.type === 'done' || event.type === 'error') && task?.callbackUrl) {
+      this.send(task.callbackUrl, { id: task.id, status: TASK_END_STATUS[event.type] });
+    }
+  };
 
   send(url: string, payload: WebhookPayload): void {
     if (this.closed) return;

@@ -1,40 +1,34 @@
-import type { ServerResponse } from 'node:http';
-import type { Segment } from '../../core/transcript.js';
+import type { FastifyReply } from 'fastify';
+import { type SegmentStreamData, STREAM_EVENT_OF } from '../../core/event.js';
+import type { Task } from '../../core/task.js';
+import type { EventSink } from '../../services/event-stream.service.js';
+import type { HubEvent } from '../../services/events/event-hub.js';
 import { toTaskView } from '../task-view.js';
-import type { HubEvent, Subscriber } from './event-hub.js';
 
 /** One SSE message, or null when the event has nothing to show (its task vanished meanwhile). */
-function frameFor(he: HubEvent): string | null {
-  const { event, task } = he;
-  let type: string;
+function frameFor({ event, task }: HubEvent): string | null {
+  const type = STREAM_EVENT_OF[event.type];
   let data: unknown;
   switch (event.type) {
     case 'created':
     case 'progress':
     case 'retrying':
-      if (task === null) return null;
-      type = 'progress';
-      data = { task: toTaskView(task) };
-      break;
     case 'done':
     case 'error':
       if (task === null) return null;
-      type = event.type;
       data = { task: toTaskView(task) };
       break;
-    case 'segment': {
-      const d = event.data as { index?: number; segments?: Segment[]; segment?: Segment };
-      type = 'segment';
-      data = { task_id: event.taskId, index: d.index ?? null, segments: d.segments ?? (d.segment ? [d.segment] : []) };
+    case 'segment':
+      data = {
+        task_id: event.taskId,
+        index: event.data.index,
+        segments: event.data.segments,
+      } satisfies SegmentStreamData;
       break;
-    }
     case 'cancelled':
     case 'deleted':
-      type = event.type;
       data = { task_id: event.taskId };
       break;
-    default:
-      return null;
   }
   return `id: ${event.seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
@@ -63,23 +57,30 @@ export interface SseLimits {
  * only sequence numbers above `lastSeq` are written. A client that stops reading is dropped instead
  * of buffering without bound; EventSource reconnects with Last-Event-ID and loses nothing.
  */
-export class SseStream implements Subscriber {
-  lastSeq = 0;
+export class SseStream implements EventSink {
   closed = false;
+  private lastSeq = 0;
   private live = false;
   private pending: HubEvent[] = [];
+  private readonly closeHandlers: Array<() => void> = [];
+  private readonly raw: FastifyReply['raw'];
 
   constructor(
-    private readonly raw: ServerResponse,
-    readonly userId: string | null,
-    readonly taskId: string | null,
+    private readonly reply: FastifyReply,
     private readonly limits: SseLimits,
-    private readonly onClose: () => void,
   ) {
-    raw.on('close', () => this.finish(false));
+    this.raw = reply.raw;
+    this.raw.on('close', () => this.finish(false));
   }
 
+  onClose(fn: () => void): void {
+    if (this.closed) fn();
+    else this.closeHandlers.push(fn);
+  }
+
+  /** Takes the response over from Fastify and sends the headers. */
   open(): void {
+    this.reply.hijack();
     this.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -90,8 +91,13 @@ export class SseStream implements Subscriber {
     this.raw.flushHeaders();
   }
 
-  snapshot(data: unknown): void {
-    this.write(`event: snapshot\ndata: ${JSON.stringify(data)}\n\n`);
+  snapshot(tasks: readonly Task[]): void {
+    const now = Date.now();
+    this.write(`event: snapshot\ndata: ${JSON.stringify({ tasks: tasks.map((t) => toTaskView(t, now)) })}\n\n`);
+  }
+
+  resumeAfter(seq: number): void {
+    this.lastSeq = Math.max(this.lastSeq, seq);
   }
 
   deliver(he: HubEvent): void {
@@ -158,6 +164,6 @@ export class SseStream implements Subscriber {
     this.pending = [];
     if (abort) this.raw.destroy();
     else if (!this.raw.writableEnded) this.raw.end();
-    this.onClose();
+    for (const fn of this.closeHandlers.splice(0)) fn();
   }
 }

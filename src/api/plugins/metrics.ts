@@ -1,9 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { TASK_END_STATUS } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { TASK_STATUSES } from '../../core/task.js';
+import type { HubEvent } from '../../services/events/hub-event.js';
 import type { TaskStore } from '../../store/task.store.js';
 import type { SupervisorView } from '../../worker/supervisor.types.js';
-import type { HubEvent } from '../events/event-hub.js';
 
 export interface MetricsDeps {
   store: TaskStore;
@@ -116,16 +117,13 @@ export function createMetrics(deps: MetricsDeps) {
     switch (event.type) {
       case 'done':
       case 'error': {
-        const outcome = event.type === 'done' ? 'succeeded' : 'failed';
+        const outcome = TASK_END_STATUS[event.type];
         const started = task?.startedAt ?? null;
         if (started !== null && started <= event.createdAt) {
           durations.observe({ outcome }, (event.createdAt - started) / 1000);
         }
         if (event.type === 'done' && task?.durationSeconds != null) audio.inc(task.durationSeconds);
-        if (event.type === 'error') {
-          const code = event.data.errorCode;
-          failures.inc({ code: typeof code === 'string' ? code : (task?.errorCode ?? 'unknown') });
-        }
+        if (event.type === 'error') failures.inc({ code: event.data.errorCode ?? task?.errorCode ?? 'unknown' });
         break;
       }
       case 'retrying':

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError } from '../../../core/errors/index.js';
 import type { Task } from '../../../core/task.js';
 import { InvalidRequestError, UnsupportedMediaTypeError } from '../../../services/errors.js';
 import { scopeOf } from '../../../services/task.service.js';
@@ -30,10 +29,7 @@ function clientGone(reply: FastifyReply): AbortSignal {
 }
 
 export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  const { config, tasks, hub, store } = ctx;
-
-  const smallEnoughToWait = (t: Task): boolean =>
-    t.mediaBytes <= config.syncMaxBytes && t.durationSeconds !== null && t.durationSeconds <= config.syncMaxSeconds;
+  const { tasks, waits } = ctx;
 
   async function create(request: FastifyRequest, signal: AbortSignal): Promise<Task> {
     const user = requireUser(request);
@@ -76,17 +72,11 @@ export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const signal = clientGone(reply);
-        let task = await create(request, signal);
-        if (isSet(request.query.wait) && smallEnoughToWait(task)) {
-          const outcome = await hub.waitForEnd(task.id, ctx.syncWaitTimeoutMs, signal);
-          if (outcome === 'deleted') throw new NotFoundError();
-          task = (await store.get(task.id, { admin: true })) ?? task;
-          if (outcome === 'done' || outcome === 'error' || outcome === 'cancelled') {
-            const transcript = task.status === 'succeeded' ? await store.getTranscript(task.id) : null;
-            return reply.status(200).send({ task: toTaskView(task), transcript });
-          }
-        }
-        return reply.status(202).send(toTaskView(task));
+        const task = await create(request, signal);
+        if (!isSet(request.query.wait)) return reply.status(202).send(toTaskView(task));
+        const result = await waits.untilEnd(task, signal);
+        if (!result.ended) return reply.status(202).send(toTaskView(result.task));
+        return reply.status(200).send({ task: toTaskView(result.task), transcript: result.transcript });
       },
     );
 

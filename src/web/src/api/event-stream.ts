@@ -1,28 +1,25 @@
-import type { Segment, Task } from './types';
+import { GONE_STREAM_EVENTS, type SegmentStreamData, TASK_VIEW_STREAM_EVENTS } from '../../../core/event.js';
+import type { Task } from './types';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
-export interface SegmentEvent {
-  task_id: string;
-  index: number;
-  segments: Segment[];
-}
+/** The data of a `segment` event: one recognised chunk. */
+export type SegmentEvent = SegmentStreamData;
 
 /** What a stream reports. Every handler is optional. */
 export interface StreamHandlers {
   /** The current state of the tasks; sent first on every (re)connection. */
   onSnapshot?(tasks: Task[]): void;
-  /** A task changed (progress, done, error, retrying, created). */
+  /** A task changed (progress, done, error). */
   onTask?(task: Task): void;
   /** A task was cancelled or deleted; its row should be re-read. */
-  onGone?(taskId: string, kind: 'cancelled' | 'deleted'): void;
+  onGone?(taskId: string, kind: (typeof GONE_STREAM_EVENTS)[number]): void;
   onSegment?(event: SegmentEvent): void;
   /** The stream came back after a break (a server restart, say): anything cached may be stale. */
   onResync?(): void;
   onState?(state: ConnectionState): void;
 }
 
-const TASK_EVENTS = ['progress', 'done', 'error', 'retrying', 'created'] as const;
 const MAX_BACKOFF_MS = 30_000;
 
 /**
@@ -78,21 +75,17 @@ export class EventStream {
       if (source.readyState === EventSource.CLOSED) this.reopenLater();
     });
     source.addEventListener('snapshot', (e) => {
-      const data = this.read<{ tasks?: Task[]; task?: Task }>(e);
-      const tasks = data?.tasks ?? (data?.task ? [data.task] : []);
-      this.handlers.onSnapshot?.(tasks);
+      this.handlers.onSnapshot?.(this.read<{ tasks?: Task[] }>(e)?.tasks ?? []);
     });
-    for (const type of TASK_EVENTS) {
+    for (const type of TASK_VIEW_STREAM_EVENTS) {
       source.addEventListener(type, (e) => {
         const task = this.read<{ task?: Task }>(e)?.task;
         if (task) this.handlers.onTask?.(task);
       });
     }
-    for (const kind of ['cancelled', 'deleted'] as const) {
+    for (const kind of GONE_STREAM_EVENTS) {
       source.addEventListener(kind, (e) => {
-        const data = this.read<{ task_id?: string; task?: Task }>(e);
-        if (data?.task) this.handlers.onTask?.(data.task);
-        const id = data?.task_id ?? data?.task?.id;
+        const id = this.read<{ task_id?: string }>(e)?.task_id;
         if (id) this.handlers.onGone?.(id, kind);
       });
     }
