@@ -15,7 +15,7 @@ export interface EventHubOptions {
   retentionMs: number;
   /** How often old events are pruned. */
   pruneEveryMs?: number;
-  /** Newest events always kept by pruning, whatever their age. */
+  /** The most events kept by pruning: older ones go even inside the retention. */
   keepEvents?: number;
   /** Concurrent `?wait=true` requests; beyond it they are answered at once (202). */
   maxWaiters?: number;

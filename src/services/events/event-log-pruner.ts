@@ -6,13 +6,13 @@ export interface PrunerOptions {
   retentionMs: number;
   /** How often old events are pruned. */
   everyMs?: number;
-  /** Newest events always kept, whatever their age. */
+  /** The most events kept: older ones go even inside the retention. */
   keepEvents?: number;
 }
 
 /**
  * Keeps the event log bounded: every `everyMs`, drops events past the retention (the SSE resume
- * window) while keeping the newest `keepEvents`. One prune at a time; a failure is logged and the
+ * window) and all but the newest `keepEvents`. One prune at a time; a failure is logged and the
  * next tick tries again.
  */
 export class EventLogPruner {
