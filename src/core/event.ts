@@ -78,7 +78,8 @@ export const TASK_END_STATUS = {
 } as const satisfies Record<string, TerminalStatus | null>;
 export type TaskEndEventType = keyof typeof TASK_END_STATUS;
 
-export function endsTask(type: TaskEventType): type is TaskEndEventType {
+/** Whether an event type (or a wait's outcome, which names the end event) means the task ended. */
+export function endsTask(type: string): type is TaskEndEventType {
   return Object.hasOwn(TASK_END_STATUS, type);
 }
 

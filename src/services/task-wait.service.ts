@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import { NotFoundError } from '../core/errors/index.js';
+import { endsTask } from '../core/event.js';
 import type { Task } from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
 import type { TaskStore } from '../store/task.store.js';
@@ -30,8 +31,9 @@ export class TaskWaitService {
   }
 
   /**
-   * Waits for the task to end, up to the time limit or until `signal` (the client left). Throws
-   * NotFoundError when the task was deleted meanwhile.
+   * Waits for the task to end, up to the time limit or until `signal` (the client left); a task too
+   * large to wait for is returned at once, as it is. Throws NotFoundError when the task was deleted
+   * meanwhile.
    */
   async untilEnd(task: Task, signal: AbortSignal): Promise<WaitResult> {
     if (!this.canWait(task)) return { ended: false, task };
@@ -39,7 +41,7 @@ export class TaskWaitService {
     const outcome = await hub.waitForEnd(task.id, timeoutMs, signal);
     if (outcome === 'deleted') throw new NotFoundError();
     const current = (await store.get(task.id, { admin: true })) ?? task;
-    if (outcome === 'done' || outcome === 'error' || outcome === 'cancelled') {
+    if (endsTask(outcome)) {
       const transcript = current.status === 'succeeded' ? await store.getTranscript(task.id) : null;
       return { ended: true, task: current, transcript };
     }
