@@ -1,3 +1,5 @@
+// First: a supervised worker starts watching its supervisor before anything else is loaded.
+import '../worker/parent-guard.js';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { EarshotError } from '../core/errors/index.js';

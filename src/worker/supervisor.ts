@@ -4,6 +4,7 @@ import { configToEnv } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { TaskStore } from '../store/task.store.js';
 import { childEntry } from './child-entry.js';
+import { SUPERVISOR_PID_ENV } from './parent-guard.js';
 import type { SupervisorView, WorkerInfo } from './supervisor.types.js';
 import type { SupervisorMessage, WorkerMessage } from './worker-process.js';
 
@@ -89,7 +90,13 @@ export class Supervisor implements SupervisorView {
     slot.workerId = `${slot.info.id}-${process.pid}-${++this.generation}`;
     const child = fork(entry.file, ['worker'], {
       execArgv: entry.execArgv,
-      env: { ...process.env, ...configToEnv(config), EARSHOT_WORKERS: '0', EARSHOT_WORKER_ID: slot.workerId },
+      env: {
+        ...process.env,
+        ...configToEnv(config),
+        EARSHOT_WORKERS: '0',
+        EARSHOT_WORKER_ID: slot.workerId,
+        [SUPERVISOR_PID_ENV]: String(process.pid),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     slot.child = child;

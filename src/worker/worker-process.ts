@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { createEngineFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
 import { createStore } from '../store/create-store.js';
+import { onParentGone } from './parent-guard.js';
 import { Worker } from './worker.js';
 
 /** Messages between the supervisor and a worker child over the IPC channel. */
@@ -59,7 +60,7 @@ export async function runWorkerProcess(config: Config, log: Logger): Promise<voi
   });
   // The supervisor died (e.g. kill -9 of the server): don't linger as an orphan holding a lease;
   // give the task back at once so the restarted server's workers resume it from its checkpoints.
-  process.on('disconnect', () => void stop('supervisor gone', 0));
+  onParentGone(() => stop('supervisor gone', 0));
 
   send({ type: 'ready' });
   await worker.start();

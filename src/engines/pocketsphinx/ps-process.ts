@@ -39,7 +39,11 @@ export class PsProcess {
   private stderrTail = '';
 
   private constructor(serverPath: string, args: readonly string[]) {
-    this.child = spawn(serverPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its parent's pid lets the server notice, before loading the model, that this process already died.
+    this.child = spawn(serverPath, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, EARSHOT_PARENT_PID: String(process.pid) },
+    });
     const lines = new LineReader(
       MAX_LINE_BYTES,
       (line) => this.onLine(line),

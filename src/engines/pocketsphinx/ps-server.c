@@ -22,6 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#endif
 
 /* 10 minutes of audio: no planned chunk is anywhere near this; it bounds a corrupt length prefix. */
 #define MAX_SAMPLES (16000u * 600u)
@@ -47,6 +52,13 @@ static void write_json_string(const char *s) {
 }
 
 int main(int argc, char *argv[]) {
+#ifdef __linux__
+  /* Die with the worker that started us, even while the model loads (seconds, not reading stdin, so
+   * the closed pipe would go unnoticed until then). If the worker is already gone (it died between
+   * fork and prctl), stop now: it told us its pid. */
+  const char *parent = getenv("EARSHOT_PARENT_PID");
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && parent != NULL && atol(parent) != (long)getppid()) return 0;
+#endif
   cmd_ln_t *config = cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
   if (config == NULL) {
     fprintf(stderr, "earshot-ps-server: bad arguments\n");
