@@ -1,7 +1,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
-import type { Config } from '../config/config.js';
+import { type Config, timeBudgetSeconds } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { User } from '../core/user.js';
 import { createOutboundAgent } from '../services/net-guard.js';
@@ -75,7 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: 'idle',
   });
 
-  const outbound = createOutboundAgent(config.webhookAllowPrivate);
+  const outbound = createOutboundAgent(config.allowPrivateNetworks);
   const hub = new EventHub(store, log.child({ component: 'events' }), {
     ...(tuning.eventPollMs === undefined ? {} : { pollMs: tuning.eventPollMs }),
     maxSubscribers: config.maxSseClients,
@@ -83,7 +83,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     retentionMs: config.eventRetentionMs,
   });
   const webhooks = new WebhookSender({
-    allowPrivate: config.webhookAllowPrivate,
+    allowPrivate: config.allowPrivateNetworks,
     dispatcher: outbound,
     log: log.child({ component: 'webhooks' }),
     ...(tuning.webhookRetryBaseMs === undefined ? {} : { baseDelayMs: tuning.webhookRetryBaseMs }),
@@ -123,11 +123,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics,
     supervisor: deps.supervisor,
     syncWaitTimeoutMs:
-      tuning.syncWaitTimeoutMs ??
-      Math.min(
-        10 * 60_000,
-        (config.timeBudgetBaseSeconds + config.syncMaxSeconds * config.timeBudgetPerAudioSecond) * 1000,
-      ),
+      tuning.syncWaitTimeoutMs ?? Math.min(10 * 60_000, timeBudgetSeconds(config, config.syncMaxSeconds) * 1000),
     state: { shuttingDown: false },
   };
 

@@ -1,7 +1,7 @@
+import { ServiceUnavailableError } from '../../core/errors/index.js';
 import type { TaskEvent, TaskEventType } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import type { Task } from '../../core/task.js';
-import { ServiceUnavailableError } from '../../services/errors.js';
 import type { TaskStore } from '../../store/task.store.js';
 
 /** An event from the log with the current row of its task (null where the type carries none, or the task is gone). */
