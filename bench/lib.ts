@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = `${ROOT}bin/earshot.js`;
-export const MODEL = '/usr/share/pocketsphinx/model/en-us';
 
 export const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 

@@ -6,25 +6,28 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { settingDefault } from '../src/config/config.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { wordErrorRate } from '../src/core/wer.js';
+import { pocketsphinxModelFiles } from '../src/engines/pocketsphinx/pocketsphinx.engine.js';
 import { longSpeech } from '../test/helpers/audio-fixtures.js';
-import { CLI, log, MODEL, timed } from './lib.js';
+import { CLI, log, timed } from './lib.js';
 
 const minutes = Number(process.argv[2] ?? 10);
 const speech = await longSpeech(minutes);
 log(`recording: ${speech.durationSeconds.toFixed(0)} s of flite speech`);
 
+const model = pocketsphinxModelFiles(settingDefault('pocketsphinxModelDir'));
 log('raw pocketsphinx_continuous, one process over the whole file...');
 const raw = await timed('pocketsphinx_continuous', [
   '-infile',
   speech.path,
   '-hmm',
-  `${MODEL}/en-us`,
+  model.hmm,
   '-lm',
-  `${MODEL}/en-us.lm.bin`,
+  model.lm,
   '-dict',
-  `${MODEL}/cmudict-en-us.dict`,
+  model.dict,
   '-logfn',
   '/dev/null',
 ]);

@@ -1,7 +1,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
-import type { Config } from '../config/config.js';
+import { type Config, timeBudgetSeconds } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { User } from '../core/user.js';
 import { EventStreamService } from '../services/event-stream.service.js';
@@ -77,7 +77,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: 'idle',
   });
 
-  const outbound = createOutboundAgent(config.webhookAllowPrivate);
+  const outbound = createOutboundAgent(config.allowPrivateNetworks);
   const hub = new EventHub(store, log.child({ component: 'events' }), {
     ...(tuning.eventPollMs === undefined ? {} : { pollMs: tuning.eventPollMs }),
     maxSubscribers: config.maxSseClients,
@@ -85,7 +85,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     retentionMs: config.eventRetentionMs,
   });
   const webhooks = new WebhookSender({
-    allowPrivate: config.webhookAllowPrivate,
+    allowPrivate: config.allowPrivateNetworks,
     dispatcher: outbound,
     log: log.child({ component: 'webhooks' }),
     ...(tuning.webhookRetryBaseMs === undefined ? {} : { baseDelayMs: tuning.webhookRetryBaseMs }),
@@ -122,11 +122,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       store,
       hub,
       timeoutMs:
-        tuning.syncWaitTimeoutMs ??
-        Math.min(
-          10 * 60_000,
-          (config.timeBudgetBaseSeconds + config.syncMaxSeconds * config.timeBudgetPerAudioSecond) * 1000,
-        ),
+        tuning.syncWaitTimeoutMs ?? Math.min(10 * 60_000, timeBudgetSeconds(config, config.syncMaxSeconds) * 1000),
     }),
     streams: new EventStreamService({ store, hub, log }),
     metrics,

@@ -1,9 +1,10 @@
+import { CHUNK_SECONDS_RANGE, settingDefault } from '../config/config.js';
 import type { ChunkPlan } from '../core/task.js';
 import { SAMPLE_RATE } from '../core/task.js';
 import { type SpeechRegion, VAD_FRAME_SAMPLES, type VadFrame } from './speech-segmenter.js';
 
 export interface ChunkPlannerOptions {
-  /** Hard upper bound on a chunk's length. Default 30 s (what most engines handle well). */
+  /** Hard upper bound on a chunk's length. Default: EARSHOT_MAX_CHUNK_SECONDS's default. */
   maxChunkSeconds?: number;
   /**
    * Preferred lower bound: when a chunk must be cut, pauses that leave at least this much in it are
@@ -73,8 +74,10 @@ export class ChunkPlanner {
   private regions: Piece[] = [];
 
   constructor(opts: ChunkPlannerOptions = {}) {
-    const maxSeconds = opts.maxChunkSeconds ?? 30;
-    if (!(maxSeconds >= 1)) throw new RangeError(`maxChunkSeconds must be at least 1 (got ${maxSeconds})`);
+    const maxSeconds = opts.maxChunkSeconds ?? settingDefault('maxChunkSeconds');
+    if (!(maxSeconds >= CHUNK_SECONDS_RANGE.min)) {
+      throw new RangeError(`maxChunkSeconds must be at least ${CHUNK_SECONDS_RANGE.min} (got ${maxSeconds})`);
+    }
     this.max = Math.round(maxSeconds * SAMPLE_RATE);
     this.min = Math.round(Math.min(opts.minChunkSeconds ?? 10, maxSeconds / 2) * SAMPLE_RATE);
     this.maxGap = Math.round(Math.max(0, opts.maxGapSeconds ?? 2) * SAMPLE_RATE);

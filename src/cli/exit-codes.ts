@@ -8,6 +8,3 @@ export const EXIT = {
   /** Interrupted (SIGINT/SIGTERM) before finishing. */
   interrupted: 130,
 } as const;
-
-/** A bad command line detected after parsing (exit code 2). */
-export class UsageError extends Error {}

@@ -1,10 +1,9 @@
 // First: a supervised worker starts watching its supervisor before anything else is loaded.
 import '../worker/parent-guard.js';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../config/config.js';
-import { EarshotError } from '../core/errors/index.js';
+import { ConfigError, UsageError } from '../core/errors/index.js';
 import { registerConfigCommand } from './config.command.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerTranscribeCommand } from './transcribe.command.js';
 import { registerUsersCommand } from './users.command.js';
@@ -40,7 +39,7 @@ function exitCodeFor(err: unknown): number {
     process.stderr.write(`earshot: ${err.message}\n`);
     return EXIT.usage;
   }
-  const message = err instanceof EarshotError || err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`earshot: ${message}\n`);
   if (process.env.EARSHOT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return EXIT.failure;

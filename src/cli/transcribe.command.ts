@@ -3,15 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { Config } from '../config/config.js';
-import { EarshotError } from '../core/errors/index.js';
+import { type Config, ENGINE_NAMES, settingDefault } from '../config/config.js';
+import { InterruptedError, UsageError } from '../core/errors/index.js';
 import { createLogger } from '../core/logger.js';
 import { isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from '../core/transcript.js';
 import { createEngineFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
 import { fileExtensionFor, renderTranscript } from '../formats/index.js';
 import { transcribe } from '../pipeline/transcribe.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
 import { configFrom } from './global-options.js';
 import { createProgressView } from './progress-view.js';
 import { SegmentPrinter } from './segment-printer.js';
@@ -35,9 +35,12 @@ export function registerTranscribeCommand(program: Command): void {
     .option('-f, --format <list>', `output formats, comma-separated: ${OUTPUT_FORMATS.join(', ')}`, 'txt')
     .option('-o, --out <dir>', 'output directory (default: next to each input); "-" prints to stdout')
     .option('-c, --concurrency <n>', 'chunks recognised in parallel (default: CPU cores)')
-    .option('-l, --language <code>', 'language (default: en)')
-    .option('--max-chunk-seconds <s>', 'longest chunk sent to the engine (default: 30)')
-    .addOption(new Option('--engine <name>', 'speech engine').choices(['pocketsphinx', 'sherpa-onnx', 'openai']))
+    .option('-l, --language <code>', `language (EARSHOT_LANGUAGE, default: ${settingDefault('language')})`)
+    .option(
+      '--max-chunk-seconds <s>',
+      `longest chunk sent to the engine (EARSHOT_MAX_CHUNK_SECONDS, default: ${settingDefault('maxChunkSeconds')})`,
+    )
+    .addOption(new Option('--engine <name>', 'speech engine').choices(ENGINE_NAMES))
     .option('--stream', 'print segments to stdout as they are recognised')
     .option('--no-progress', 'no progress output')
     .action(async (files: string[], opts: TranscribeOpts, cmd: Command) => {
@@ -69,7 +72,7 @@ async function transcribeFiles(
 ): Promise<number> {
   const log = createLogger(config.logLevel, 'earshot');
   const abort = new AbortController();
-  const onSignal = () => abort.abort(new EarshotError('interrupted', 'interrupted'));
+  const onSignal = () => abort.abort(new InterruptedError());
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const pool = new EnginePool(createEngineFactory(config), { size: config.concurrency });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from '../core/errors/index.js';
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
@@ -10,6 +11,40 @@ const msList = z
   .union([z.array(z.number()), z.string()])
   .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v))
   .pipe(z.array(z.number().int().min(0)).min(1));
+
+/**
+ * Bounds of a chunk's length, for the setting and the per-task API option alike. Below 2 s a chunk
+ * is too short to carry context; PocketSphinx refuses more than 600 s and OpenAI's upload limit is
+ * about 13 min, so 300 s leaves both room.
+ */
+export const CHUNK_SECONDS_RANGE = Object.freeze({ min: 2, max: 300 });
+
+/** Retry backoff: 5 s, 30 s, 2 min. Also what a TaskStore uses when it is given no delays. */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = Object.freeze([5_000, 30_000, 120_000]);
+
+/**
+ * A recording whose length ffprobe cannot tell (a container without one) gets the time budget of
+ * one this long: assuming a long file is better than killing a healthy run.
+ */
+export const UNKNOWN_DURATION_SECONDS = 4 * 3600;
+
+/** Speech engines Earshot can run (one folder each under src/engines). */
+export const ENGINE_NAMES = ['pocketsphinx', 'sherpa-onnx', 'openai'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** Model families the sherpa-onnx engine can load. */
+export const SHERPA_MODEL_TYPES = ['whisper', 'sense-voice', 'paraformer'] as const;
+export type SherpaModelType = (typeof SHERPA_MODEL_TYPES)[number];
+
+interface Setting {
+  env: string;
+  schema: z.ZodTypeAny;
+  doc: string;
+  /** What the README shows as the default when it depends on the machine. */
+  shownDefault?: string;
+  /** A former name of `env`, still read (with a deprecation warning) when `env` is unset. */
+  deprecatedEnv?: string;
+}
 
 /**
  * Every setting, with its environment variable, default and meaning. The README's configuration
@@ -36,11 +71,12 @@ export const SETTINGS = {
   concurrency: {
     env: 'EARSHOT_CONCURRENCY',
     schema: int(1, 256).default(os.availableParallelism()),
-    doc: 'Engine instances per worker: chunks recognised in parallel. Default: CPU cores.',
+    doc: 'Engine instances per worker: chunks recognised in parallel.',
+    shownDefault: 'CPU cores',
   },
   engine: {
     env: 'EARSHOT_ENGINE',
-    schema: z.enum(['pocketsphinx', 'sherpa-onnx', 'openai']).default('pocketsphinx'),
+    schema: z.enum(ENGINE_NAMES).default('pocketsphinx'),
     doc: 'Speech engine.',
   },
   pocketsphinxModelDir: {
@@ -55,7 +91,7 @@ export const SETTINGS = {
   },
   sherpaModelType: {
     env: 'EARSHOT_SHERPA_MODEL_TYPE',
-    schema: z.enum(['whisper', 'sense-voice', 'paraformer']).default('whisper'),
+    schema: z.enum(SHERPA_MODEL_TYPES).default('whisper'),
     doc: 'Kind of sherpa-onnx model in the model directory.',
   },
   openaiBaseUrl: {
@@ -76,7 +112,7 @@ export const SETTINGS = {
   language: { env: 'EARSHOT_LANGUAGE', schema: z.string().default('en'), doc: 'Default recognition language.' },
   maxChunkSeconds: {
     env: 'EARSHOT_MAX_CHUNK_SECONDS',
-    schema: z.coerce.number().min(2).max(300).default(30),
+    schema: z.coerce.number().min(CHUNK_SECONDS_RANGE.min).max(CHUNK_SECONDS_RANGE.max).default(30),
     doc: 'Longest chunk sent to the engine; chunks are cut at silences below this.',
   },
   auth: {
@@ -126,23 +162,24 @@ export const SETTINGS = {
   },
   retryDelaysMs: {
     env: 'EARSHOT_RETRY_DELAYS_MS',
-    schema: msList.default([5_000, 30_000, 120_000]),
+    schema: msList.default([...DEFAULT_RETRY_DELAYS_MS]),
     doc: 'Backoff before each retry, comma-separated ms.',
   },
   timeBudgetBaseSeconds: {
     env: 'EARSHOT_TIME_BUDGET_BASE_SECONDS',
     schema: z.coerce.number().min(1).default(300),
-    doc: 'Per-attempt time budget: base seconds ...',
+    doc: `Time budget of one attempt: this many seconds plus \`EARSHOT_TIME_BUDGET_FACTOR\` per second of audio (an unknown duration counts as ${UNKNOWN_DURATION_SECONDS / 3600} h).`,
   },
   timeBudgetPerAudioSecond: {
     env: 'EARSHOT_TIME_BUDGET_FACTOR',
     schema: z.coerce.number().min(0).default(3),
-    doc: '... plus this many seconds per second of audio.',
+    doc: 'Seconds of time budget per second of audio (see `EARSHOT_TIME_BUDGET_BASE_SECONDS`).',
   },
-  webhookAllowPrivate: {
-    env: 'EARSHOT_WEBHOOK_ALLOW_PRIVATE',
+  allowPrivateNetworks: {
+    env: 'EARSHOT_ALLOW_PRIVATE_NETWORKS',
+    deprecatedEnv: 'EARSHOT_WEBHOOK_ALLOW_PRIVATE',
     schema: bool.default(false),
-    doc: 'Allow `callback_url` / task `url` targets on private or loopback addresses.',
+    doc: 'Let task `url` downloads and `callback_url` webhooks reach private or loopback addresses.',
   },
   shutdownGraceMs: {
     env: 'EARSHOT_SHUTDOWN_GRACE_MS',
@@ -169,7 +206,7 @@ export const SETTINGS = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'Log level.',
   },
-} as const;
+} as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
 export type Config = Readonly<{ [K in keyof Settings]: z.output<Settings[K]['schema']> }>;
@@ -181,20 +218,24 @@ const schema = z.object(
   },
 );
 
-/** Thrown with every invalid setting named, so `earshot` can print one readable line and exit 2. */
-export class ConfigError extends Error {}
-
 /**
  * Reads settings once: explicit overrides (CLI flags) win over environment variables, which win over
  * defaults. Returns a frozen object; invalid values fail fast with every problem listed.
  */
-export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  overrides: ConfigOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = (message) => process.emitWarning(message, 'DeprecationWarning'),
+): Config {
   const raw: Record<string, unknown> = {};
-  for (const [key, setting] of Object.entries(SETTINGS)) {
-    const fromFlag = overrides[key as keyof Settings];
-    const fromEnv = env[setting.env];
+  for (const [key, setting] of Object.entries(SETTINGS) as [keyof Settings, Setting][]) {
+    const fromFlag = overrides[key];
     if (fromFlag !== undefined) raw[key] = fromFlag;
-    else if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv;
+    else if (isSet(env[setting.env])) raw[key] = env[setting.env];
+    else if (setting.deprecatedEnv !== undefined && isSet(env[setting.deprecatedEnv])) {
+      warn(`${setting.deprecatedEnv} is deprecated; set ${setting.env} instead`);
+      raw[key] = env[setting.deprecatedEnv];
+    }
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -208,6 +249,26 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   return Object.freeze(config) as Config;
 }
 
+function isSet(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
+/** A setting's default, for modules that need it without a loaded config (engine constructors, CLI help). */
+export function settingDefault<K extends keyof Settings>(key: K): z.output<Settings[K]['schema']> {
+  return (SETTINGS[key].schema as z.ZodTypeAny).parse(undefined);
+}
+
+/**
+ * The time one attempt may take. A fixed timeout is wrong for multi-hour files, so it scales with
+ * the recording's duration.
+ */
+export function timeBudgetSeconds(
+  config: Pick<Config, 'timeBudgetBaseSeconds' | 'timeBudgetPerAudioSecond'>,
+  durationSeconds: number | null,
+): number {
+  return config.timeBudgetBaseSeconds + config.timeBudgetPerAudioSecond * (durationSeconds ?? UNKNOWN_DURATION_SECONDS);
+}
+
 /** The SQLite default lives in the data directory, so one folder is the whole installation. */
 export function storeUrl(config: Config): string {
   return config.db !== '' ? config.db : path.join(config.dataDir, 'earshot.db');
@@ -215,10 +276,12 @@ export function storeUrl(config: Config): string {
 
 /** Markdown table of every setting (README's configuration section). */
 export function settingsTable(): string {
-  const rows = Object.entries(SETTINGS).map(([, s]) => {
+  const rows = (Object.values(SETTINGS) as Setting[]).map((s) => {
     const def = s.schema.safeParse(undefined);
-    const shown = def.success ? JSON.stringify(def.data) : '';
-    return `| \`${s.env}\` | ${shown === '""' ? '' : `\`${shown}\``} | ${s.doc} |`;
+    const value = def.success ? JSON.stringify(def.data) : '""';
+    const shown = s.shownDefault ?? (value === '""' ? '' : `\`${value}\``);
+    const formerly = s.deprecatedEnv === undefined ? '' : ` Formerly \`${s.deprecatedEnv}\` (still read, deprecated).`;
+    return `| \`${s.env}\` | ${shown} | ${s.doc}${formerly} |`;
   });
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -7,6 +7,3 @@ export function backoffMs(attempt: number, delaysMs: readonly number[]): number 
   const i = Math.min(Math.max(attempt, 1), delaysMs.length) - 1;
   return delaysMs[i] ?? 0;
 }
-
-/** Default retry delays: 5 s, 30 s, 2 min. */
-export const DEFAULT_RETRY_DELAYS_MS = [5_000, 30_000, 120_000] as const;

@@ -1,15 +1,16 @@
-import { join } from 'node:path';
+import { type EngineName, type SherpaModelType, settingDefault } from '../config/config.js';
 import type { EngineFactory } from './engine.js';
 import { FAULTS_ENV, type FaultCounter, FaultyEngine, parseFaultConfig } from './faulty/faulty.engine.js';
 import { OpenAiEngine, type OpenAiEngineOptions } from './openai/openai.engine.js';
 import { PocketSphinxEngine, type PocketSphinxOptions } from './pocketsphinx/pocketsphinx.engine.js';
-import { type SherpaModelType, SherpaOnnxEngine, type SherpaOnnxOptions } from './sherpa-onnx/sherpa-onnx.engine.js';
+import { SherpaOnnxEngine, type SherpaOnnxOptions } from './sherpa-onnx/sherpa-onnx.engine.js';
 
-export type EngineName = 'pocketsphinx' | 'sherpa-onnx' | 'openai';
+export type { EngineName };
 
 /**
  * Which engine to build and how. The flat keys match Earshot's Config (so the parsed config can be
- * passed as is); the nested objects give the full option sets and win over the flat keys.
+ * passed as is); the nested objects give the full option sets and win over the flat keys. A flat
+ * key left out takes its setting's default from config, never a default of its own here.
  */
 export interface EngineConfig {
   engine: EngineName;
@@ -41,27 +42,24 @@ export function createEngineFactory(config: EngineConfig, env: NodeJS.ProcessEnv
 function baseFactory(config: EngineConfig): EngineFactory {
   switch (config.engine) {
     case 'pocketsphinx': {
-      const dir = config.pocketsphinxModelDir;
       const options: PocketSphinxOptions = {
-        ...(dir
-          ? { hmm: join(dir, 'en-us'), lm: join(dir, 'en-us.lm.bin'), dict: join(dir, 'cmudict-en-us.dict') }
-          : {}),
+        modelDir: config.pocketsphinxModelDir,
         ...config.pocketsphinx,
       };
       return () => new PocketSphinxEngine(options);
     }
     case 'sherpa-onnx': {
       const options: SherpaOnnxOptions = {
-        modelDir: config.sherpaModelDir ?? '',
-        modelType: config.sherpaModelType ?? 'whisper',
+        modelDir: config.sherpaModelDir ?? settingDefault('sherpaModelDir'),
+        modelType: config.sherpaModelType ?? settingDefault('sherpaModelType'),
         ...config.sherpa,
       };
       return () => new SherpaOnnxEngine(options);
     }
     case 'openai': {
       const options: OpenAiEngineOptions = {
-        baseUrl: config.openaiBaseUrl ?? 'http://127.0.0.1:8000/v1',
-        model: config.openaiModel ?? 'whisper-1',
+        baseUrl: config.openaiBaseUrl ?? settingDefault('openaiBaseUrl'),
+        model: config.openaiModel ?? settingDefault('openaiModel'),
         ...(config.openaiApiKey ? { apiKey: config.openaiApiKey } : {}),
         ...config.openai,
       };

@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PayloadTooLargeError } from './errors.js';
+import { PayloadTooLargeError } from '../core/errors/index.js';
 
 /**
  * Where inputs live: `${dataDir}/media/<taskId>/input<.ext>`. Both parts of the path are chosen by the

@@ -2,7 +2,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent } from 'undici';
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError, PrivateTargetError } from '../core/errors/index.js';
 
 /**
  * Outbound requests (task `url` downloads, webhooks) go to addresses users chose. Unless private
@@ -17,12 +17,6 @@ export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   // ipaddr.process turns IPv4-mapped IPv6 (::ffff:127.0.0.1) into the IPv4 it really is.
   return ipaddr.process(address).range() === 'unicast';
-}
-
-export class PrivateTargetError extends InvalidRequestError {
-  constructor(host: string) {
-    super(`${host} resolves to a private or loopback address, which is not allowed`);
-  }
 }
 
 function hostOf(url: URL): string {

@@ -3,13 +3,20 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
-import { BadAudioError, ConflictError, EarshotError, NotFoundError, QueueFullError } from '../core/errors/index.js';
+import {
+  BadAudioError,
+  ConflictError,
+  EarshotError,
+  InternalError,
+  InvalidRequestError,
+  NotFoundError,
+  QueueFullError,
+} from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Task, TaskOptions } from '../core/task.js';
 import { fullText, type OutputFormat, type Segment, type Transcript } from '../core/transcript.js';
 import type { User } from '../core/user.js';
 import type { ListFilter, Scope, TaskPage, TaskStore } from '../store/task.store.js';
-import { InvalidRequestError } from './errors.js';
 import { createMediaDir, removeMediaDir, safeSourceName, storedFileName, writeLimited } from './media-files.js';
 import { checkOutboundUrl } from './net-guard.js';
 import { fetchToFile } from './url-fetch.js';
@@ -59,7 +66,7 @@ export class TaskService {
     const callbackUrl =
       input.callback_url === undefined
         ? null
-        : (await checkOutboundUrl(input.callback_url, config.webhookAllowPrivate, 'callback_url')).href;
+        : (await checkOutboundUrl(input.callback_url, config.allowPrivateNetworks, 'callback_url')).href;
     // Refuse before receiving a possibly large input; enqueue re-checks atomically.
     const counts = await store.countByStatus();
     if (counts.queued >= config.maxQueued) throw new QueueFullError();
@@ -77,7 +84,7 @@ export class TaskService {
           throw uploadError(err);
         });
       } else {
-        const url = await checkOutboundUrl(source.url, config.webhookAllowPrivate);
+        const url = await checkOutboundUrl(source.url, config.allowPrivateNetworks);
         sourceName = safeSourceName(lastPathSegment(url), 'download');
         mediaPath = path.join(dir, storedFileName(sourceName));
         const fetched = await fetchToFile(
@@ -86,7 +93,7 @@ export class TaskService {
           {
             maxBytes: config.maxUploadBytes,
             timeoutMs: config.urlFetchTimeoutMs,
-            allowPrivate: config.webhookAllowPrivate,
+            allowPrivate: config.allowPrivateNetworks,
           },
           this.deps.outbound,
           signal,
@@ -164,8 +171,7 @@ export class TaskService {
   async transcript(task: Task, partial: boolean): Promise<Transcript> {
     if (task.status === 'succeeded') {
       const transcript = await this.deps.store.getTranscript(task.id);
-      if (transcript === null)
-        throw new EarshotError('internal_error', `task ${task.id} succeeded without a transcript`);
+      if (transcript === null) throw new InternalError(`task ${task.id} succeeded without a transcript`);
       return transcript;
     }
     if (!partial) throw new ConflictError(`the transcript is not ready (task is ${task.status})`, 'not_ready');

@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
-import { AbortedError } from '../core/errors/index.js';
-import { FetchFailedError, InvalidRequestError, PayloadTooLargeError } from './errors.js';
+import { AbortedError, FetchFailedError, InvalidRequestError, PayloadTooLargeError } from '../core/errors/index.js';
 import { writeLimited } from './media-files.js';
 import { checkOutboundUrl } from './net-guard.js';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_DELAYS_MS } from '../core/retry-policy.js';
+import { DEFAULT_RETRY_DELAYS_MS } from '../config/config.js';
 
 /** Options every TaskStore adapter accepts. */
 export interface StoreOptions {
@@ -8,7 +8,7 @@ export interface StoreOptions {
    * by moving a fake clock instead of sleeping.
    */
   now?: () => number;
-  /** Delays before retries of retryable failures, read by backoffMs(); default DEFAULT_RETRY_DELAYS_MS. */
+  /** Delays before retries of retryable failures, read by backoffMs(); default config's DEFAULT_RETRY_DELAYS_MS. */
   retryDelaysMs?: readonly number[];
   /** Where the store reports trouble it recovers from by itself (a dropped idle connection). pino fits. */
   log?: StoreLogger;

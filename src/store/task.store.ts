@@ -1,3 +1,4 @@
+import type { FailureInfo } from '../core/errors/index.js';
 import type { TaskEvent, TaskEventType } from '../core/event.js';
 import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
@@ -40,11 +41,8 @@ export interface ProgressUpdate {
   speed?: number | null;
 }
 
-export interface FailureInfo {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
+/** Defined with the errors, which alone decide `retryable`; re-exported for the adapters. */
+export type { FailureInfo };
 
 /** A planned chunk and, once recognised, its checkpoint. */
 export interface ChunkRow extends ChunkPlan {

@@ -1,8 +1,7 @@
-import { ConflictError } from '../core/errors/index.js';
+import { ConflictError, type FailureInfo, failureOf, WorkerLostError } from '../core/errors/index.js';
 import type { FailureEventData, TaskEventData } from '../core/event.js';
 import { backoffMs } from '../core/retry-policy.js';
 import { type ChunkCheckpoint, TASK_STATUSES, type Task, type TaskStatus } from '../core/task.js';
-import type { FailureInfo } from './task.store.js';
 
 /**
  * Decisions and event payloads both adapters share, so SQLite and PostgreSQL cannot drift apart on
@@ -10,11 +9,7 @@ import type { FailureInfo } from './task.store.js';
  */
 
 /** The failure recorded when a lease expires: the worker died or hung, so another attempt may succeed. */
-export const WORKER_LOST: FailureInfo = {
-  code: 'worker_lost',
-  message: 'the worker stopped renewing its lease (it crashed, hung or was killed)',
-  retryable: true,
-};
+export const WORKER_LOST: FailureInfo = failureOf(new WorkerLostError());
 
 /**
  * What a failed attempt leads to: back to the queue after a backoff while the failure is retryable

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Config } from '../config/config.js';
 import { configToEnv } from '../config/config.js';
+import { failureOf, WorkerCrashedError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import type { TaskStore } from '../store/task.store.js';
 import { childEntry } from './child-entry.js';
@@ -127,11 +128,7 @@ export class Supervisor implements SupervisorView {
       // Hand the task back now; its checkpoints let the next attempt resume where this one stopped.
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
       await store
-        .fail(taskId, slot.workerId, {
-          code: 'worker_crashed',
-          message: `worker process died (${reason})`,
-          retryable: true,
-        })
+        .fail(taskId, slot.workerId, failureOf(new WorkerCrashedError(reason)))
         .catch((err: unknown) => log.error({ err, taskId }, 'could not re-queue the crashed worker’s task'));
     }
     const stable = slot.info.startedAt !== null && Date.now() - slot.info.startedAt > STABLE_MS;

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config/config.js';
-import { AbortedError, EarshotError } from '../core/errors/index.js';
+import { type Config, timeBudgetSeconds } from '../config/config.js';
+import { failureOf, LeaseLostError, TimeBudgetError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Task } from '../core/task.js';
 import type { EnginePool } from '../engines/engine-pool.js';
@@ -10,28 +10,6 @@ import type { TaskStore } from '../store/task.store.js';
 
 /** Progress rows are written at most this often (plus on every finished chunk), never per word. */
 const PROGRESS_INTERVAL_MS = 1000;
-
-export class LeaseLostError extends AbortedError {
-  constructor() {
-    super('lease lost (task cancelled, deleted or reclaimed)');
-  }
-}
-
-export class TimeBudgetError extends EarshotError {
-  constructor(seconds: number) {
-    super('time_budget_exceeded', `attempt exceeded its time budget of ${Math.round(seconds)} s`, {
-      status: 500,
-      retryable: true,
-    });
-  }
-}
-
-/** The time one attempt may take: a fixed timeout is wrong for multi-hour files, so it scales with duration. */
-export function timeBudgetSeconds(config: Config, durationSeconds: number | null): number {
-  // Unknown duration (container without one): assume a long file rather than kill a healthy run.
-  const duration = durationSeconds ?? 4 * 3600;
-  return config.timeBudgetBaseSeconds + config.timeBudgetPerAudioSecond * duration;
-}
 
 /**
  * Runs one claimed task to its end state. Holds the lease with a heartbeat; a failed heartbeat means
@@ -130,10 +108,7 @@ async function settleFailure(
     log.info('task released for another worker (shutdown)');
     return;
   }
-  const failure =
-    err instanceof EarshotError
-      ? { code: err.code, message: err.message, retryable: err.retryable }
-      : { code: 'internal_error', message: err instanceof Error ? err.message : String(err), retryable: true };
+  const failure = failureOf(err);
   const after = await store.fail(task.id, workerId, failure);
   log.warn({ code: failure.code, msg: failure.message, status: after?.status }, 'task attempt failed');
 }

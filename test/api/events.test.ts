@@ -246,7 +246,7 @@ describe('webhooks', () => {
       deliveries.push({ body: JSON.parse(body), type: req.headers['content-type'] });
       return deliveries.length === 1 ? 500 : 204;
     });
-    s = await startServer({ config: { webhookAllowPrivate: true } });
+    s = await startServer({ config: { allowPrivateNetworks: true } });
     const t = await upload(s, 'alice', { callback_url: url });
     expect(t.callback_url).toBe(url);
     await work(s.store, t.id);
@@ -264,7 +264,7 @@ describe('webhooks', () => {
       deliveries.push(JSON.parse(body));
       return 503;
     });
-    s = await startServer({ config: { webhookAllowPrivate: true }, tuning: { webhookRetryBaseMs: 10 } });
+    s = await startServer({ config: { allowPrivateNetworks: true }, tuning: { webhookRetryBaseMs: 10 } });
     const t = await upload(s, 'alice', { callback_url: url });
     const wid = await work(s.store, t.id, 'claimed');
     await s.store.fail(t.id, wid, { code: 'bad_audio', message: 'not audio', retryable: false });

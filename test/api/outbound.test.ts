@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../src/services/errors.js';
+import { InvalidRequestError } from '../../src/core/errors/index.js';
 import { checkOutboundUrl, createOutboundAgent, isPublicAddress } from '../../src/services/net-guard.js';
 
 describe('outbound address guard', () => {

@@ -151,7 +151,7 @@ describe('creating from a URL', () => {
   });
 
   it('fetches http(s) URLs from a loopback server when private targets are allowed', async () => {
-    s = await startServer({ config: { webhookAllowPrivate: true } });
+    s = await startServer({ config: { allowPrivateNetworks: true } });
     const res = await call(s, 'POST', '/v1/tasks', {
       token: s.tokens.alice,
       body: { url: `${files.url}/hop?n=3`, language: 'en', formats: ['srt'], priority: -2 },
@@ -171,7 +171,7 @@ describe('creating from a URL', () => {
   });
 
   it('refuses more than 3 redirects, redirects to other schemes, and non-http URLs', async () => {
-    s = await startServer({ config: { webhookAllowPrivate: true } });
+    s = await startServer({ config: { allowPrivateNetworks: true } });
     const tooMany = await call(s, 'POST', '/v1/tasks', {
       token: s.tokens.alice,
       body: { url: `${files.url}/hop?n=4` },
@@ -210,7 +210,7 @@ describe('creating from a URL', () => {
   });
 
   it('enforces the size limit (413) and the time limit while streaming', async () => {
-    s = await startServer({ config: { webhookAllowPrivate: true, maxUploadBytes: 200_000, urlFetchTimeoutMs: 500 } });
+    s = await startServer({ config: { allowPrivateNetworks: true, maxUploadBytes: 200_000, urlFetchTimeoutMs: 500 } });
     const endless = await call(s, 'POST', '/v1/tasks', {
       token: s.tokens.alice,
       body: { url: `${files.url}/endless` },

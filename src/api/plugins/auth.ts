@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import ipaddr from 'ipaddr.js';
 import type { Config } from '../../config/config.js';
+import { ForbiddenError, UnauthorizedError } from '../../core/errors/index.js';
 import { generateToken, hashToken } from '../../core/token.js';
 import type { User } from '../../core/user.js';
-import { ForbiddenError, UnauthorizedError } from '../../services/errors.js';
 import type { TaskStore } from '../../store/task.store.js';
 
 declare module 'fastify' {

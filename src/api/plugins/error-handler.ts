@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { EarshotError, QueueFullError } from '../../core/errors/index.js';
-import { RangeNotSatisfiableError } from '../../services/errors.js';
+import { EarshotError, QueueFullError, RangeNotSatisfiableError } from '../../core/errors/index.js';
 
 /** Codes for errors Fastify and its plugins raise themselves (4xx only; their messages are safe to show). */
 const FASTIFY_CODES: Record<string, string> = {

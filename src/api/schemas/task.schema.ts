@@ -1,4 +1,5 @@
 import { type Static, type TInteger, Type } from '@sinclair/typebox';
+import { CHUNK_SECONDS_RANGE } from '../../config/config.js';
 import { TASK_STAGES, TASK_STATUSES, type TaskStatus } from '../../core/task.js';
 import { OUTPUT_FORMATS } from '../../core/transcript.js';
 import { Flag, Nullable } from './common.schema.js';
@@ -49,7 +50,7 @@ export type TaskView = Static<typeof TaskViewSchema>;
 
 const language = Type.String({ pattern: '^(auto|[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*)$', maxLength: 20 });
 const priority = Type.Integer({ minimum: -10, maximum: 10, default: 0 });
-const maxChunkSeconds = Type.Number({ minimum: 2, maximum: 300 });
+const maxChunkSeconds = Type.Number({ minimum: CHUNK_SECONDS_RANGE.min, maximum: CHUNK_SECONDS_RANGE.max });
 const callbackUrl = Type.String({ maxLength: 2048, description: 'POSTed {id,status} when the task ends.' });
 
 /** The task options, shared by the JSON body and the validated form of multipart fields. */

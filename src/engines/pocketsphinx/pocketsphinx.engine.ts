@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { settingDefault } from '../../config/config.js';
 import { EngineConfigError, UnsupportedLanguageError } from '../../core/errors/index.js';
 import { SAMPLE_RATE } from '../../core/task.js';
 import type { Segment, Word } from '../../core/transcript.js';
@@ -8,22 +9,31 @@ import { SerialQueue, throwIfAborted } from '../abort.js';
 import type { Engine, RecognizeOptions } from '../engine.js';
 import { PS_MAX_SAMPLES, PsProcess, type PsWord } from './ps-process.js';
 
-const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
-
 /** PocketSphinx frames per second (its default -frate); dividing keeps times like 0.37 exact. */
 const FRAMES_PER_SECOND = 100;
 
 /** Codes this engine answers to; the bundled model is US English only. */
 export const POCKETSPHINX_LANGUAGES = ['en', 'en-US', 'auto'] as const;
 
+/** The three model files in a model directory laid out like Debian's pocketsphinx-en-us. */
+export function pocketsphinxModelFiles(modelDir: string): { hmm: string; lm: string; dict: string } {
+  return {
+    hmm: join(modelDir, 'en-us'),
+    lm: join(modelDir, 'en-us.lm.bin'),
+    dict: join(modelDir, 'cmudict-en-us.dict'),
+  };
+}
+
 export interface PocketSphinxOptions {
   /** The resident decoder binary; default `dist/native/earshot-ps-server` under the package root. */
   serverPath?: string;
-  /** Acoustic model directory (-hmm). Default: Debian's pocketsphinx-en-us. */
+  /** Where `hmm`, `lm` and `dict` are looked up. Default: the EARSHOT_POCKETSPHINX_MODEL_DIR default. */
+  modelDir?: string;
+  /** Acoustic model directory (-hmm). Default: `en-us/` in the model directory. */
   hmm?: string;
-  /** Language model (-lm). Default: Debian's en-us.lm.bin. */
+  /** Language model (-lm). Default: `en-us.lm.bin` in the model directory. */
   lm?: string;
-  /** Pronunciation dictionary (-dict). Default: Debian's cmudict-en-us.dict. */
+  /** Pronunciation dictionary (-dict). Default: `cmudict-en-us.dict` in the model directory. */
   dict?: string;
   /** More ps_init arguments, e.g. ['-beam', '1e-60'], appended after the model paths. */
   extraArgs?: readonly string[];
@@ -56,9 +66,8 @@ export class PocketSphinxEngine implements Engine {
 
   constructor(options: PocketSphinxOptions = {}) {
     this.serverPath = options.serverPath ?? join(packageRoot(), 'dist', 'native', 'earshot-ps-server');
-    const hmm = options.hmm ?? join(DEBIAN_MODEL_DIR, 'en-us');
-    const lm = options.lm ?? join(DEBIAN_MODEL_DIR, 'en-us.lm.bin');
-    const dict = options.dict ?? join(DEBIAN_MODEL_DIR, 'cmudict-en-us.dict');
+    const model = pocketsphinxModelFiles(options.modelDir || settingDefault('pocketsphinxModelDir'));
+    const { hmm = model.hmm, lm = model.lm, dict = model.dict } = options;
     // -logfn /dev/null: PocketSphinx logs megabytes of INFO lines per chunk on stderr.
     this.args = ['-hmm', hmm, '-lm', lm, '-dict', dict, '-logfn', '/dev/null', ...(options.extraArgs ?? [])];
     this.loadTimeoutMs = options.loadTimeoutMs ?? 30_000;

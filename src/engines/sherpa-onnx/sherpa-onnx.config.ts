@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SherpaModelType } from '../../config/config.js';
 import { EngineConfigError } from '../../core/errors/index.js';
 import { SAMPLE_RATE } from '../../core/task.js';
 
-export type SherpaModelType = 'whisper' | 'sense-voice' | 'paraformer';
+export type { SherpaModelType };
 
 export interface SherpaOnnxOptions {
   /** Directory of one model as released at https://github.com/k2-fsa/sherpa-onnx/releases/tag/asr-models. */

@@ -1,5 +1,5 @@
+import { ServiceUnavailableError } from '../../core/errors/index.js';
 import type { TaskEvent } from '../../core/event.js';
-import { ServiceUnavailableError } from '../errors.js';
 import { type EventFilter, type HubEvent, matches } from './hub-event.js';
 
 /** A live consumer of events (an SSE stream). */

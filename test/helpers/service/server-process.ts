@@ -146,7 +146,12 @@ export abstract class ServerProcess {
     });
     const workers = Number(this.env.EARSHOT_WORKERS);
     if (workers > 0 && this.opts.waitForWorkers !== false) {
-      await this.waitForWorkers((ws) => ws.length === workers && ws.every((w) => w.state === 'idle'), 20_000);
+      // Ready means engines loaded: idle, or already busy (after a restart, a worker claims the
+      // released task at once and stays busy for as long as the task takes, which load stretches).
+      await this.waitForWorkers(
+        (ws) => ws.length === workers && ws.every((w) => w.state === 'idle' || w.state === 'busy'),
+        20_000,
+      );
     }
   }
 

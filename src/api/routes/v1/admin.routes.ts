@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ServiceUnavailableError } from '../../../services/errors.js';
+import { ServiceUnavailableError } from '../../../core/errors/index.js';
 import type { SupervisorView } from '../../../worker/supervisor.types.js';
 import type { ApiContext } from '../../context.js';
 import { requireAdmin } from '../../plugins/auth.js';

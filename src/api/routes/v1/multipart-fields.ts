@@ -1,6 +1,6 @@
 import type { Multipart, MultipartFields } from '@fastify/multipart';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { InvalidRequestError } from '../../../services/errors.js';
+import { InvalidRequestError } from '../../../core/errors/index.js';
 import type { TaskOptionsInput } from '../../../services/task.service.js';
 import { TaskOptionsInputSchema } from '../../schemas/task.schema.js';
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidRequestError, UnsupportedMediaTypeError } from '../../../core/errors/index.js';
 import type { Task } from '../../../core/task.js';
-import { InvalidRequestError, UnsupportedMediaTypeError } from '../../../services/errors.js';
 import { scopeOf } from '../../../services/task.service.js';
 import type { ApiContext } from '../../context.js';
 import { requireUser } from '../../plugins/auth.js';
