@@ -3,11 +3,19 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
-import { BadAudioError, ConflictError, EarshotError, NotFoundError, QueueFullError } from '../core/errors/index.js';
+import {
+  BadAudioError,
+  ConflictError,
+  EarshotError,
+  NotFoundError,
+  QueueFullError,
+  UnsupportedLanguageError,
+} from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Task, TaskOptions } from '../core/task.js';
 import { fullText, type OutputFormat, type Segment, type Transcript } from '../core/transcript.js';
 import type { User } from '../core/user.js';
+import { type LanguageSupport, languageSupport } from '../engines/engine-languages.js';
 import type { ListFilter, Scope, TaskPage, TaskStore } from '../store/task.store.js';
 import { InvalidRequestError } from './errors.js';
 import { createMediaDir, removeMediaDir, safeSourceName, storedFileName, writeLimited } from './media-files.js';
@@ -52,10 +60,19 @@ export function scopeOf(user: User): Scope {
  * foreign task is indistinguishable from a missing one.
  */
 export class TaskService {
-  constructor(private readonly deps: TaskServiceDeps) {}
+  private readonly languages: LanguageSupport;
+
+  constructor(private readonly deps: TaskServiceDeps) {
+    this.languages = languageSupport(deps.config);
+  }
 
   async create(user: User, source: TaskSource, input: TaskOptionsInput, signal?: AbortSignal): Promise<Task> {
     const { config, store } = this.deps;
+    // A language the engine cannot do would only fail on the worker, after the upload and the wait.
+    const language = input.language ?? config.language;
+    if (!this.languages.accepts(language)) {
+      throw new UnsupportedLanguageError(config.engine, language, this.languages.offered ?? []);
+    }
     const callbackUrl =
       input.callback_url === undefined
         ? null
@@ -96,7 +113,7 @@ export class TaskService {
       if (bytes === 0) throw new BadAudioError('the file is empty');
       const { durationSeconds } = await this.probe(mediaPath);
       const options: TaskOptions = {
-        language: input.language ?? config.language,
+        language,
         formats: input.formats ?? ['json'],
         ...(input.max_chunk_seconds === undefined ? {} : { maxChunkSeconds: input.max_chunk_seconds }),
       };
