@@ -111,7 +111,7 @@ export class TaskService {
         bytes = fetched.bytes;
       }
       if (bytes === 0) throw new BadAudioError('the file is empty');
-      const { durationSeconds } = await this.probe(mediaPath);
+      const { durationSeconds } = await this.probe(mediaPath, sourceName);
       const options: TaskOptions = {
         language,
         formats: input.formats ?? ['json'],
@@ -203,10 +203,14 @@ export class TaskService {
     };
   }
 
-  private async probe(mediaPath: string): Promise<{ durationSeconds: number | null }> {
+  /** Probes the stored input; errors name the file as the client sent it, not its stored name. */
+  private async probe(mediaPath: string, sourceName: string): Promise<{ durationSeconds: number | null }> {
     try {
       return await this.deps.probe(mediaPath);
     } catch (err) {
+      if (err instanceof BadAudioError) {
+        throw new BadAudioError(err.message.split(path.basename(mediaPath)).join(sourceName), err);
+      }
       if (err instanceof EarshotError) throw err;
       throw new BadAudioError(`the file could not be read as audio: ${(err as Error).message}`, err);
     }

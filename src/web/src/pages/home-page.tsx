@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { ConnectionState } from '../api/event-stream';
 import type { Task, TaskStatus } from '../api/types';
@@ -51,6 +51,7 @@ export function HomePage({ api, status, page, onConnection }: Props) {
   useEffect(() => () => onConnection(null), [onConnection]);
 
   const data = list.page;
+  const listed = useMemo(() => new Set(data?.tasks.map((t) => t.id) ?? []), [data]);
   const onChanged = (task: Task | null) => {
     if (task) list.applyTask(task);
     list.refresh();
@@ -59,7 +60,7 @@ export function HomePage({ api, status, page, onConnection }: Props) {
   return (
     <>
       <h1 class="visually-hidden">Earshot</h1>
-      <UploadPanel api={api} onCreated={() => list.refresh()} />
+      <UploadPanel api={api} onCreated={list.addCreated} listed={listed} />
       <section class="card tasks" aria-labelledby="tasks-title" aria-busy={list.loading}>
         <div class="tasks__head">
           <h2 id="tasks-title">Tasks</h2>

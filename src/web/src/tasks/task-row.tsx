@@ -3,6 +3,7 @@ import type { Task, TaskStatus } from '../api/types';
 import { formatBytes, formatDate } from '../lib/format';
 import { taskHref } from '../lib/route';
 import { TaskActions } from './task-actions';
+import { TaskFacts } from './task-facts';
 import { TaskProgress } from './task-progress';
 
 export const STATUS_TEXT: Record<TaskStatus, string> = {
@@ -35,11 +36,7 @@ export function TaskRow({ api, task, onChanged }: Props) {
         <span>{formatBytes(task.media_bytes)}</span>
         <span>{task.options.language}</span>
         <time dateTime={task.created_at}>{formatDate(task.created_at)}</time>
-        {(task.attempts > 1 || task.status === 'failed') && (
-          <span data-testid="task-attempts">
-            attempt {task.attempts} of {task.max_attempts}
-          </span>
-        )}
+        <TaskFacts task={task} />
       </p>
       {showProgress && <TaskProgress task={task} />}
       {task.error && (
