@@ -3,6 +3,7 @@ import type { Api } from '../api/client';
 import { ApiError, describeError, isRetryable } from '../api/errors';
 import type { Task } from '../api/types';
 import { type UploadHandle, type UploadOptions, uploadFile } from '../api/upload';
+import { withSourceName } from '../lib/format';
 
 export interface UploadItem {
   key: string;
@@ -53,7 +54,7 @@ export function useUploads(api: Api, announce: (message: string) => void, onCrea
             update(key, { state: 'cancelled', error: null });
             return;
           }
-          const message = describeError(err, file.name);
+          const message = withSourceName(describeError(err, file.name), file.name);
           const retryAfterSeconds = err instanceof ApiError ? err.retryAfterSeconds : null;
           update(key, { state: 'failed', error: message, retryable: isRetryable(err), retryAfterSeconds });
           announce(`Upload failed: ${message}`);

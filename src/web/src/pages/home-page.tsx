@@ -5,6 +5,7 @@ import type { Task, TaskStatus } from '../api/types';
 import { useAnnounce } from '../components/announcer';
 import { useEventStream } from '../hooks/use-event-stream';
 import { PAGE_SIZE, useTaskPage } from '../hooks/use-task-page';
+import { withSourceName } from '../lib/format';
 import { homeHref } from '../lib/route';
 import { Pager } from '../tasks/pager';
 import { StatusFilter } from '../tasks/status-filter';
@@ -30,7 +31,9 @@ export function HomePage({ api, status, page, onConnection }: Props) {
     if (before === undefined || before === task.status) return;
     if (task.status === 'succeeded') announce(`${task.source_name} is transcribed.`);
     else if (task.status === 'failed')
-      announce(`${task.source_name} failed: ${task.error?.message ?? 'unknown error'}`);
+      announce(
+        `${task.source_name} failed: ${withSourceName(task.error?.message ?? 'unknown error', task.source_name)}`,
+      );
   };
 
   useEventStream(api.urlWithToken('/v1/events'), {

@@ -4,6 +4,7 @@ import { useCaptions } from '../hooks/use-captions';
 import { useMediaSource } from '../hooks/use-media-source';
 import { usePlayback } from '../hooks/use-playback';
 import { useTaskTranscript } from '../hooks/use-task-transcript';
+import { withSourceName } from '../lib/format';
 import { activeSegmentIndex, activeWordIndex, matchingSegments } from '../lib/segments';
 import { TaskActions } from '../tasks/task-actions';
 import { TaskFacts } from '../tasks/task-facts';
@@ -85,7 +86,7 @@ export function TranscriptPage({ api, id }: Props) {
       {task.error && (
         <p class={task.status === 'failed' ? 'error-text' : 'hint'} data-testid="task-error">
           {task.status === 'failed' ? 'Failed: ' : 'Last attempt failed: '}
-          {task.error.message}
+          {withSourceName(task.error.message, task.source_name)}
         </p>
       )}
       <div class="transcript-layout">

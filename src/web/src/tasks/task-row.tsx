@@ -1,6 +1,6 @@
 import type { Api } from '../api/client';
 import type { Task, TaskStatus } from '../api/types';
-import { formatBytes, formatDate } from '../lib/format';
+import { formatBytes, formatDate, withSourceName } from '../lib/format';
 import { taskHref } from '../lib/route';
 import { TaskActions } from './task-actions';
 import { TaskFacts } from './task-facts';
@@ -42,7 +42,7 @@ export function TaskRow({ api, task, onChanged }: Props) {
       {task.error && (
         <p class={task.status === 'failed' ? 'error-text' : 'hint'} data-testid="task-error">
           {task.status === 'failed' ? 'Failed: ' : 'Last attempt failed: '}
-          {task.error.message}
+          {withSourceName(task.error.message, task.source_name)}
         </p>
       )}
       <TaskActions api={api} task={task} onChanged={onChanged} />
