@@ -97,7 +97,7 @@ describe('web UI', () => {
     const task = row(page, name);
     await task.waitFor();
     // A finished upload leaves the panel once its task is listed: uploads do not pile up.
-    await expect.poll(() => page.getByTestId('upload-item').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('upload-item').count(), { timeout: 30_000 }).toBe(0);
     await expect(
       page.evaluate(() => (window as unknown as { countProblems: string[] }).countProblems),
     ).resolves.toEqual([]);
@@ -169,7 +169,7 @@ describe('web UI', () => {
     // The timeline's clock truncates like the player's own (x.96 s reads x, not x+1).
     const at = await seekPlayer(page, 2.96);
     const label = page.getByTestId('timeline').locator('.timeline__labels span').first();
-    await expect.poll(() => label.textContent()).toBe(`0:0${Math.floor(at)}`);
+    await expect.poll(() => label.textContent(), { timeout: 30_000 }).toBe(`0:0${Math.floor(at)}`);
 
     // Search within the transcript.
     const firstWord = (await page.getByTestId('segment-text').first().textContent())?.trim().split(/\s+/)[0] ?? '';

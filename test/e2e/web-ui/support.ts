@@ -97,8 +97,10 @@ export async function startUiServer(opts: StartServerOptions = {}): Promise<Test
 export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
   await page.goto(baseUrl);
   const tokenInput = page.getByLabel('API token');
-  await page.getByTestId('drop-zone').or(tokenInput).waitFor();
-  if (await tokenInput.isVisible()) {
+  // While a saved token is being tried the form is up too; wait for that check to end first.
+  const form = page.getByTestId('sign-in-form').filter({ hasNot: page.getByTestId('sign-in-checking') });
+  await page.getByTestId('drop-zone').or(form).waitFor();
+  if (await form.isVisible()) {
     await tokenInput.fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
