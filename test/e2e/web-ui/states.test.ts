@@ -166,7 +166,7 @@ describe('web UI states', () => {
 
     await task.getByRole('link', { name: 'interview.m4a' }).click();
     await page.getByTestId('downloads-hint').waitFor();
-    const text = (await page.locator('main').innerText()) ?? '';
+    const text = (await page.locator('main').textContent()) ?? '';
     expect(text).not.toMatch(/Transcribing…|Downloads are ready once|input\.m4a/);
     await expect(page.getByTestId('downloads-hint').textContent()).resolves.toMatch(/the task failed/);
 
@@ -183,7 +183,7 @@ describe('web UI states', () => {
     await row(page, 'meeting.wav').getByRole('link', { name: 'meeting.wav' }).click();
     await page.getByTestId('task-cancel').click();
     await page.getByTestId('task-status').filter({ hasText: 'Cancelled' }).waitFor();
-    const text = await page.locator('main').innerText();
+    const text = (await page.locator('main').textContent()) ?? '';
     expect(text).not.toMatch(/Transcribing…|Downloads are ready once/);
     await expect(page.getByTestId('downloads-hint').textContent()).resolves.toMatch(/cancelled/);
     await expect(page.getByTestId('transcript-empty').textContent()).resolves.toMatch(/cancelled/);
