@@ -1,8 +1,9 @@
 /**
  * The web UI against a real `earshot serve` (child process, real SQLite, real PocketSphinx worker) in
  * a real headless Chromium: sign in, upload a real recording, follow it live to done, play it from a
- * clicked segment and word, download SRT, and show a readable error for a file that is not audio.
- * Every wait is on a page (or server) condition, never a fixed sleep.
+ * clicked segment and word, move on the timeline by keyboard, download SRT, and fit a phone screen.
+ * Every wait is on a page (or server) condition, never a fixed sleep. Error and state pages are in
+ * states.test.ts, sign-in in auth.test.ts, contrast in contrast.test.ts.
  *
  * With EARSHOT_SCREENSHOTS=DIR it also writes docs-style screenshots (upload page, a task in
  * progress, a transcript; desktop 1280x800 and phone 390x844) into DIR.
