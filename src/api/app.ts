@@ -21,6 +21,7 @@ import { openApiOptions } from './plugins/openapi.js';
 import { findWebRoot, webUi } from './plugins/web-ui.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { adminRoutes } from './routes/v1/admin.routes.js';
+import { capabilityRoutes } from './routes/v1/capabilities.routes.js';
 import { eventRoutes } from './routes/v1/events.routes.js';
 import { taskContentRoutes } from './routes/v1/task-content.routes.js';
 import { taskRoutes } from './routes/v1/tasks.routes.js';
@@ -180,6 +181,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await scope.register(taskRoutes(ctx));
     await scope.register(taskContentRoutes(ctx));
     await scope.register(eventRoutes(ctx));
+    await scope.register(capabilityRoutes(ctx));
     await scope.register(adminRoutes(ctx), { prefix: '/admin' });
   };
   const routes: FastifyPluginAsync = async (root) => {

@@ -11,11 +11,13 @@ import {
   InvalidRequestError,
   NotFoundError,
   QueueFullError,
+  UnsupportedLanguageError,
 } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Task, TaskOptions } from '../core/task.js';
 import { fullText, type OutputFormat, type Segment, type Transcript } from '../core/transcript.js';
 import type { User } from '../core/user.js';
+import { type LanguageSupport, languageSupport } from '../engines/engine-languages.js';
 import type { ListFilter, Scope, TaskPage, TaskStore } from '../store/task.store.js';
 import { createMediaDir, removeMediaDir, safeSourceName, storedFileName, writeLimited } from './media-files.js';
 import { checkOutboundUrl } from './net-guard.js';
@@ -59,10 +61,19 @@ export function scopeOf(user: User): Scope {
  * foreign task is indistinguishable from a missing one.
  */
 export class TaskService {
-  constructor(private readonly deps: TaskServiceDeps) {}
+  private readonly languages: LanguageSupport;
+
+  constructor(private readonly deps: TaskServiceDeps) {
+    this.languages = languageSupport(deps.config);
+  }
 
   async create(user: User, source: TaskSource, input: TaskOptionsInput, signal?: AbortSignal): Promise<Task> {
     const { config, store } = this.deps;
+    // A language the engine cannot do would only fail on the worker, after the upload and the wait.
+    const language = input.language ?? config.language;
+    if (!this.languages.accepts(language)) {
+      throw new UnsupportedLanguageError(config.engine, language, this.languages.offered ?? []);
+    }
     const callbackUrl =
       input.callback_url === undefined
         ? null
@@ -101,9 +112,9 @@ export class TaskService {
         bytes = fetched.bytes;
       }
       if (bytes === 0) throw new BadAudioError('the file is empty');
-      const { durationSeconds } = await this.probe(mediaPath);
+      const { durationSeconds } = await this.probe(mediaPath, sourceName);
       const options: TaskOptions = {
-        language: input.language ?? config.language,
+        language,
         formats: input.formats ?? ['json'],
         ...(input.max_chunk_seconds === undefined ? {} : { maxChunkSeconds: input.max_chunk_seconds }),
       };
@@ -192,10 +203,14 @@ export class TaskService {
     };
   }
 
-  private async probe(mediaPath: string): Promise<{ durationSeconds: number | null }> {
+  /** Probes the stored input; errors name the file as the client sent it, not its stored name. */
+  private async probe(mediaPath: string, sourceName: string): Promise<{ durationSeconds: number | null }> {
     try {
       return await this.deps.probe(mediaPath);
     } catch (err) {
+      if (err instanceof BadAudioError) {
+        throw new BadAudioError(err.message.split(path.basename(mediaPath)).join(sourceName), err);
+      }
       if (err instanceof EarshotError) throw err;
       throw new BadAudioError(`the file could not be read as audio: ${(err as Error).message}`, err);
     }

@@ -38,7 +38,7 @@ describe('operational endpoints', () => {
     await s.store.close(); // health must not care
     const res = await fetch(`${s.url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', auth: 'token' });
   });
 
   it('/ready is 200 while the store answers and 503 when it does not', async () => {
@@ -101,6 +101,7 @@ describe('operational endpoints', () => {
         'DELETE /v1/tasks/{id}',
         'GET /v1/tasks/{id}/events',
         'GET /v1/events',
+        'GET /v1/capabilities',
         'GET /v1/admin/workers',
         'POST /v1/admin/pause',
         'POST /v1/admin/resume',

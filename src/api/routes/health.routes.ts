@@ -5,6 +5,13 @@ import { errors } from '../schemas/common.schema.js';
 
 const READY_TIMEOUT_MS = 2_000;
 const StatusSchema = Type.Object({ status: Type.String() });
+const HealthSchema = Type.Object({
+  status: Type.String(),
+  auth: Type.Union([Type.Literal('token'), Type.Literal('none')], {
+    description:
+      'Whether requests need a token; the web UI asks here instead of probing with a request that would 401.',
+  }),
+});
 
 /** Unauthenticated operational endpoints. */
 export function healthRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
@@ -15,10 +22,10 @@ export function healthRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Liveness (never touches the store)',
           security: [],
-          response: { 200: StatusSchema },
+          response: { 200: HealthSchema },
         },
       },
-      async () => ({ status: 'ok' }),
+      async () => ({ status: 'ok', auth: ctx.config.auth }),
     );
 
     app.get(

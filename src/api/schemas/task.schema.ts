@@ -50,7 +50,12 @@ export type TaskView = Static<typeof TaskViewSchema>;
 
 const language = Type.String({ pattern: '^(auto|[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*)$', maxLength: 20 });
 const priority = Type.Integer({ minimum: -10, maximum: 10, default: 0 });
-const maxChunkSeconds = Type.Number({ minimum: CHUNK_SECONDS_RANGE.min, maximum: CHUNK_SECONDS_RANGE.max });
+/** Also the bounds GET /v1/capabilities reports. */
+export const MaxChunkSecondsSchema = Type.Number({
+  minimum: CHUNK_SECONDS_RANGE.min,
+  maximum: CHUNK_SECONDS_RANGE.max,
+});
+const maxChunkSeconds = MaxChunkSecondsSchema;
 const callbackUrl = Type.String({ maxLength: 2048, description: 'POSTed {id,status} when the task ends.' });
 
 /** The task options, shared by the JSON body and the validated form of multipart fields. */

@@ -128,9 +128,14 @@ export class PocketSphinxEngine implements Engine {
   }
 }
 
-function checkLanguage(language: string): void {
+/** Whether the bundled US English model answers to `language` (the API checks this at upload too). */
+export function pocketsphinxAccepts(language: string): boolean {
   const lower = language.toLowerCase().replace('_', '-');
-  if (lower !== 'en' && lower !== 'en-us' && lower !== 'auto') {
+  return lower === 'en' || lower === 'en-us' || lower === 'auto';
+}
+
+function checkLanguage(language: string): void {
+  if (!pocketsphinxAccepts(language)) {
     throw new UnsupportedLanguageError('pocketsphinx', language, POCKETSPHINX_LANGUAGES);
   }
 }

@@ -105,10 +105,9 @@ export class SherpaOnnxEngine implements Engine {
   }
 
   private checkLanguage(language: string): void {
-    const wanted = language.toLowerCase().split(/[-_]/)[0];
-    const configured = (this.options.language ?? '').toLowerCase();
-    if (wanted === 'auto' || configured === '' || wanted === configured) return;
-    throw new UnsupportedLanguageError('sherpa-onnx', language, [configured, 'auto']);
+    const configured = this.options.language ?? '';
+    if (sherpaAccepts(configured, language)) return;
+    throw new UnsupportedLanguageError('sherpa-onnx', language, [configured.toLowerCase(), 'auto']);
   }
 
   private async ensureWorker(signal: AbortSignal | undefined): Promise<void> {
@@ -223,4 +222,14 @@ function toSegments(result: SherpaResult, chunkSeconds: number): Segment[] {
   const first = words[0];
   const last = words[words.length - 1];
   return [{ start: first?.start ?? 0, end: last?.end ?? chunkSeconds, text, words }];
+}
+
+/**
+ * Whether a model set up for `configured` ('' = a multilingual model that detects the language)
+ * answers to `language`; only the primary subtag counts ("en-GB" is "en").
+ */
+export function sherpaAccepts(configured: string, language: string): boolean {
+  const wanted = language.toLowerCase().split(/[-_]/)[0];
+  const lower = configured.toLowerCase();
+  return wanted === 'auto' || lower === '' || wanted === lower;
 }

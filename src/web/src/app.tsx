@@ -14,6 +14,7 @@ export function App() {
   const [connection, setConnection] = useState<ConnectionState | null>(null);
   const { state, api } = auth;
   useFocusOnNavigation(route.name === 'task' ? route.id : 'home');
+  useFocusAfterSignIn(state.phase);
 
   return (
     <AnnouncerProvider>
@@ -33,7 +34,9 @@ export function App() {
             </button>
           </section>
         )}
-        {state.phase === 'signed-out' && <SignIn message={state.message} onSignIn={auth.signIn} />}
+        {state.phase === 'signed-out' && (
+          <SignIn message={state.message} checkingSaved={state.checkingSaved} onSignIn={auth.signIn} />
+        )}
         {api &&
           (route.name === 'task' ? (
             <TranscriptPage key={route.id} api={api} id={route.id} />
@@ -58,4 +61,16 @@ function useFocusOnNavigation(view: string): void {
     }
     document.getElementById('main')?.focus();
   }, [view]);
+}
+
+/**
+ * Signing in replaces the form (and the focused button) with the app; focus then goes to <main>
+ * rather than falling back to <body>, where a keyboard user would have to start from the top.
+ */
+function useFocusAfterSignIn(phase: string): void {
+  const before = useRef(phase);
+  useEffect(() => {
+    if (before.current === 'signed-out' && phase === 'ready') document.getElementById('main')?.focus();
+    before.current = phase;
+  }, [phase]);
 }

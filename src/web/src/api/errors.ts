@@ -50,6 +50,8 @@ export function describeError(err: unknown, fileName?: string): string {
       return `${subject} is not audio or video the server can read${detail}.`;
     case 'unsupported_media_type':
       return `${subject} has a type the server does not accept${detail}.`;
+    case 'unsupported_language':
+      return `${subject} was not accepted: ${err.message || 'this server cannot transcribe that language'}.`;
     case 'queue_full':
       return err.retryAfterSeconds !== null
         ? `The queue is full. Try again in ${formatWait(err.retryAfterSeconds)}.`
@@ -74,4 +76,23 @@ export function describeError(err: unknown, fileName?: string): string {
 function formatWait(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
   return `${Math.round(seconds / 60)} minutes`;
+}
+
+/** Codes of answers that another try of the same request cannot change. */
+const FINAL_CODES = new Set([
+  'bad_audio',
+  'unsupported_language',
+  'unsupported_media_type',
+  'payload_too_large',
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+]);
+
+/** Whether trying the same request again could succeed (a network drop, a full queue, a 5xx). */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return true;
+  if (FINAL_CODES.has(err.code)) return false;
+  return err.status === 0 || err.status === 429 || err.status >= 500;
 }

@@ -2,11 +2,13 @@ import { useState } from 'preact/hooks';
 
 interface Props {
   message: string | null;
+  /** A token from an earlier visit is being tried; the form can be used meanwhile. */
+  checkingSaved: boolean;
   onSignIn(token: string): Promise<string | null>;
 }
 
 /** Token sign-in. The token is what `earshot users add NAME` printed; it stays in this browser only. */
-export function SignIn({ message, onSignIn }: Props) {
+export function SignIn({ message, checkingSaved, onSignIn }: Props) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -41,6 +43,11 @@ export function SignIn({ message, onSignIn }: Props) {
           data-testid="token-input"
           required
         />
+        {checkingSaved && !shown && (
+          <p class="hint" aria-live="polite" data-testid="sign-in-checking">
+            Checking the token saved in this browser…
+          </p>
+        )}
         {shown && (
           <p id="sign-in-error" class="error-text" role="alert" data-testid="sign-in-error">
             {shown}

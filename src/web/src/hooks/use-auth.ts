@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from '../api/client';
 import { ApiError, describeError } from '../api/errors';
 import { clearToken, loadToken, saveToken } from '../lib/auth-store';
@@ -6,7 +6,8 @@ import { clearToken, loadToken, saveToken } from '../lib/auth-store';
 export type AuthState =
   | { phase: 'checking' }
   | { phase: 'unreachable'; message: string }
-  | { phase: 'signed-out'; message: string | null }
+  /** `checkingSaved`: a token kept from an earlier visit is being tried; the form stays usable meanwhile. */
+  | { phase: 'signed-out'; message: string | null; checkingSaved: boolean }
   /** `open`: the server runs with EARSHOT_AUTH=none, so there is nothing to sign in or out of. */
   | { phase: 'ready'; token: string | null; mode: 'token' | 'open' };
 
@@ -19,38 +20,57 @@ export interface Auth {
 }
 
 /**
- * Works out how to talk to the server. A token-less GET /v1/tasks that succeeds means single-user
- * mode; otherwise a saved token is tried, and failing that the sign-in form is shown.
+ * Works out how to talk to the server. /health says whether tokens are needed (asking it never
+ * answers 401, so a page load logs no failed request); in token mode a saved token is tried while
+ * the sign-in form is already shown, so a password manager or a quick person need not wait.
+ *
+ * Every sign-in, sign-out and re-check starts a new generation: an answer that belongs to an older
+ * one (the start-up check of a stale token, a request of the previous session answering 401) is
+ * dropped instead of undoing what the person did since.
  */
 export function useAuth(): Auth {
   const [state, setState] = useState<AuthState>({ phase: 'checking' });
   const [attempt, setAttempt] = useState(0);
+  const generation = useRef(0);
+
+  /** Applies `next` only if nothing newer happened since `gen` began. */
+  const settle = useCallback((gen: number, next: AuthState) => {
+    if (generation.current === gen) setState(next);
+  }, []);
 
   const signOut = useCallback((message?: string) => {
+    generation.current += 1;
     clearToken();
-    setState({ phase: 'signed-out', message: message ?? null });
+    setState({ phase: 'signed-out', message: message ?? null, checkingSaved: false });
   }, []);
 
   useEffect(() => {
-    let stale = false;
+    const gen = ++generation.current;
     void (async () => {
-      const result = await detect();
-      if (!stale) setState(result);
+      const mode = await authMode();
+      if (typeof mode !== 'string') return settle(gen, mode);
+      if (mode === 'none') return settle(gen, { phase: 'ready', token: null, mode: 'open' });
+      const saved = loadToken();
+      settle(gen, { phase: 'signed-out', message: null, checkingSaved: saved !== null });
+      if (saved === null) return;
+      const result = await trySaved(saved);
+      if (generation.current !== gen) return;
+      if (result.phase === 'signed-out') clearToken();
+      setState(result);
     })();
-    return () => {
-      stale = true;
-    };
-  }, [attempt]);
+  }, [attempt, settle]);
 
   const signIn = useCallback(async (raw: string): Promise<string | null> => {
     const token = raw.trim();
     if (!token) return 'Enter your API token.';
+    const gen = ++generation.current;
     try {
       await new Api(token).listTasks({ limit: 1, offset: 0 });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return 'That token was not accepted. Check it and try again.';
       return describeError(err);
     }
+    if (generation.current !== gen) return null; // signed in or out again meanwhile
     saveToken(token);
     setState({ phase: 'ready', token, mode: 'token' });
     return null;
@@ -58,10 +78,14 @@ export function useAuth(): Auth {
 
   const token = state.phase === 'ready' ? state.token : null;
   const ready = state.phase === 'ready';
-  const api = useMemo(
-    () => (ready ? new Api(token, () => signOut('The server no longer accepts your token. Sign in again.')) : null),
-    [ready, token, signOut],
-  );
+  const api = useMemo(() => {
+    if (!ready) return null;
+    const gen = generation.current;
+    // Only a 401 for this session signs out; one for an earlier session's request means nothing now.
+    return new Api(token, () => {
+      if (generation.current === gen) signOut('The server no longer accepts your token. Sign in again.');
+    });
+  }, [ready, token, signOut]);
   const recheck = useCallback(() => {
     setState({ phase: 'checking' });
     setAttempt((n) => n + 1);
@@ -69,22 +93,29 @@ export function useAuth(): Auth {
   return { state, api, signIn, signOut, recheck };
 }
 
-async function detect(): Promise<AuthState> {
+/** The server's auth mode from /health, or the state to show when it cannot be reached. */
+async function authMode(): Promise<'token' | 'none' | AuthState> {
   try {
-    await new Api(null).listTasks({ limit: 1, offset: 0 });
-    return { phase: 'ready', token: null, mode: 'open' };
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401) return { phase: 'unreachable', message: describeError(err) };
+    const res = await fetch('/health', { headers: { Accept: 'application/json' } });
+    if (!res.ok) return { phase: 'unreachable', message: `The server answered ${res.status}. Try again shortly.` };
+    const body = (await res.json()) as { auth?: unknown };
+    return body.auth === 'none' ? 'none' : 'token';
+  } catch {
+    return { phase: 'unreachable', message: 'Could not reach the server. Check your connection and try again.' };
   }
-  const saved = loadToken();
-  if (!saved) return { phase: 'signed-out', message: null };
+}
+
+async function trySaved(saved: string): Promise<AuthState> {
   try {
     await new Api(saved).listTasks({ limit: 1, offset: 0 });
     return { phase: 'ready', token: saved, mode: 'token' };
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      clearToken();
-      return { phase: 'signed-out', message: 'Your saved token is no longer accepted. Sign in again.' };
+      return {
+        phase: 'signed-out',
+        message: 'Your saved token is no longer accepted. Sign in again.',
+        checkingSaved: false,
+      };
     }
     return { phase: 'unreachable', message: describeError(err) };
   }

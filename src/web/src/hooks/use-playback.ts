@@ -20,7 +20,7 @@ export function usePlayback(media: HTMLMediaElement | null): Playback {
   useEffect(() => {
     if (!media) return undefined;
     let frame = 0;
-    const read = () => setTime(Math.round(media.currentTime * 10) / 10);
+    const read = () => setTime(toTenths(media.currentTime));
     const tick = () => {
       read();
       frame = requestAnimationFrame(tick);
@@ -59,7 +59,7 @@ export function usePlayback(media: HTMLMediaElement | null): Playback {
     (seconds: number, play = true) => {
       if (!media) return;
       media.currentTime = Math.max(0, seconds);
-      setTime(Math.round(media.currentTime * 10) / 10);
+      setTime(toTenths(media.currentTime));
       // Playback may be refused (no audio device, autoplay rules); the seek itself still stands.
       if (play && media.paused) media.play().catch(() => {});
     },
@@ -67,4 +67,12 @@ export function usePlayback(media: HTMLMediaElement | null): Playback {
   );
 
   return { time, duration, paused, seek };
+}
+
+/**
+ * Down to a tenth of a second, never up: clocks show whole seconds truncated (formatClock, and the
+ * browser's own player), so 9.96 s must read 0:09 here too, not 0:10.
+ */
+function toTenths(seconds: number): number {
+  return Math.floor(seconds * 10) / 10;
 }

@@ -19,6 +19,11 @@ export interface TaskPageState {
    * filters and change the counts, so the page is re-read.
    */
   applyTask(task: Task, fromSnapshot?: boolean): void;
+  /**
+   * Shows a task this page just created at once (top of the first page, counts included), so the
+   * list never reads "No tasks" / "All 0" after an upload while the re-read is still on its way.
+   */
+  addCreated(task: Task): void;
 }
 
 export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber: number): TaskPageState {
@@ -76,5 +81,22 @@ export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber
     [refresh],
   );
 
-  return { page, error, loading, refresh, applyTask };
+  const addCreated = useCallback(
+    (task: Task) => {
+      const fits = pageNumber === 1 && (status === undefined || status === task.status);
+      setPage((prev) => {
+        if (!prev || prev.tasks.some((t) => t.id === task.id)) return prev;
+        return {
+          tasks: fits ? [task, ...prev.tasks].slice(0, PAGE_SIZE) : prev.tasks,
+          total: fits ? prev.total + 1 : prev.total,
+          counts: { ...prev.counts, [task.status]: (prev.counts[task.status] ?? 0) + 1 },
+        };
+      });
+      known.current.set(task.id, task.status);
+      refresh();
+    },
+    [pageNumber, status, refresh],
+  );
+
+  return { page, error, loading, refresh, applyTask, addCreated };
 }

@@ -1,8 +1,9 @@
-import { useCallback, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
-import { ApiError, describeError } from '../api/errors';
+import { ApiError, describeError, isRetryable } from '../api/errors';
 import type { Task } from '../api/types';
 import { type UploadHandle, type UploadOptions, uploadFile } from '../api/upload';
+import { withSourceName } from '../lib/format';
 
 export interface UploadItem {
   key: string;
@@ -12,6 +13,8 @@ export interface UploadItem {
   total: number;
   state: 'uploading' | 'done' | 'failed' | 'cancelled';
   error: string | null;
+  /** Whether another try could succeed (a dropped connection, a full queue), not a file that is not audio. */
+  retryable: boolean;
   /** From Retry-After on 429: seconds to wait before trying again. */
   retryAfterSeconds: number | null;
   task: Task | null;
@@ -51,9 +54,9 @@ export function useUploads(api: Api, announce: (message: string) => void, onCrea
             update(key, { state: 'cancelled', error: null });
             return;
           }
-          const message = describeError(err, file.name);
+          const message = withSourceName(describeError(err, file.name), file.name);
           const retryAfterSeconds = err instanceof ApiError ? err.retryAfterSeconds : null;
-          update(key, { state: 'failed', error: message, retryAfterSeconds });
+          update(key, { state: 'failed', error: message, retryable: isRetryable(err), retryAfterSeconds });
           announce(`Upload failed: ${message}`);
         })
         .finally(() => handles.current.delete(key));
@@ -71,6 +74,7 @@ export function useUploads(api: Api, announce: (message: string) => void, onCrea
         total: file.size,
         state: 'uploading',
         error: null,
+        retryable: true,
         retryAfterSeconds: null,
         task: null,
       }));
@@ -90,8 +94,27 @@ export function useUploads(api: Api, announce: (message: string) => void, onCrea
     [items, start, update],
   );
 
+  useLeaveGuard(items.some((i) => i.state === 'uploading'));
+
   const cancel = useCallback((key: string) => handles.current.get(key)?.abort(), []);
   const dismiss = useCallback((key: string) => setItems((prev) => prev.filter((i) => i.key !== key)), []);
 
   return { items, add, retry, cancel, dismiss };
+}
+
+/**
+ * While an upload runs, leaving or closing the page asks first: the browser would drop the request
+ * and the file would have to be sent again from the start.
+ */
+function useLeaveGuard(active: boolean): void {
+  useEffect(() => {
+    if (!active) return undefined;
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      // Older browsers show the dialog only when returnValue is set.
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [active]);
 }

@@ -49,3 +49,11 @@ export function baseName(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot > 0 ? fileName.slice(0, dot) : fileName;
 }
+
+/**
+ * The server stores every upload as `input.<ext>` and ffmpeg's messages name that file; people know
+ * it by the name they uploaded, so messages about a task say that instead.
+ */
+export function withSourceName(message: string, sourceName: string): string {
+  return message.replace(/\binput\.[A-Za-z0-9]{1,8}\b/g, sourceName);
+}

@@ -1,10 +1,11 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { ConnectionState } from '../api/event-stream';
 import type { Task, TaskStatus } from '../api/types';
 import { useAnnounce } from '../components/announcer';
 import { useEventStream } from '../hooks/use-event-stream';
 import { PAGE_SIZE, useTaskPage } from '../hooks/use-task-page';
+import { withSourceName } from '../lib/format';
 import { homeHref } from '../lib/route';
 import { Pager } from '../tasks/pager';
 import { StatusFilter } from '../tasks/status-filter';
@@ -30,7 +31,9 @@ export function HomePage({ api, status, page, onConnection }: Props) {
     if (before === undefined || before === task.status) return;
     if (task.status === 'succeeded') announce(`${task.source_name} is transcribed.`);
     else if (task.status === 'failed')
-      announce(`${task.source_name} failed: ${task.error?.message ?? 'unknown error'}`);
+      announce(
+        `${task.source_name} failed: ${withSourceName(task.error?.message ?? 'unknown error', task.source_name)}`,
+      );
   };
 
   useEventStream(api.urlWithToken('/v1/events'), {
@@ -51,6 +54,7 @@ export function HomePage({ api, status, page, onConnection }: Props) {
   useEffect(() => () => onConnection(null), [onConnection]);
 
   const data = list.page;
+  const listed = useMemo(() => new Set(data?.tasks.map((t) => t.id) ?? []), [data]);
   const onChanged = (task: Task | null) => {
     if (task) list.applyTask(task);
     list.refresh();
@@ -59,7 +63,7 @@ export function HomePage({ api, status, page, onConnection }: Props) {
   return (
     <>
       <h1 class="visually-hidden">Earshot</h1>
-      <UploadPanel api={api} onCreated={() => list.refresh()} />
+      <UploadPanel api={api} onCreated={list.addCreated} listed={listed} />
       <section class="card tasks" aria-labelledby="tasks-title" aria-busy={list.loading}>
         <div class="tasks__head">
           <h2 id="tasks-title">Tasks</h2>

@@ -4,8 +4,10 @@ import { useCaptions } from '../hooks/use-captions';
 import { useMediaSource } from '../hooks/use-media-source';
 import { usePlayback } from '../hooks/use-playback';
 import { useTaskTranscript } from '../hooks/use-task-transcript';
+import { withSourceName } from '../lib/format';
 import { activeSegmentIndex, activeWordIndex, matchingSegments } from '../lib/segments';
 import { TaskActions } from '../tasks/task-actions';
+import { TaskFacts } from '../tasks/task-facts';
 import { TaskProgress } from '../tasks/task-progress';
 import { STATUS_TEXT } from '../tasks/task-row';
 import { isVideoName, MediaPlayer } from '../transcript/media-player';
@@ -41,7 +43,7 @@ export function TranscriptPage({ api, id }: Props) {
   const activeWord = activeWordIndex(segments[activeIndex], playback.time);
   const matchList = useMemo(() => matchingSegments(segments, query), [segments, query]);
   const matches = useMemo(() => new Set(matchList), [matchList]);
-  const seek = useCallback((seconds: number) => playback.seek(seconds), [playback.seek]);
+  const seek = useCallback((seconds: number, play = true) => playback.seek(seconds, play), [playback.seek]);
 
   const changeQuery = (next: string) => {
     setQuery(next);
@@ -76,11 +78,15 @@ export function TranscriptPage({ api, id }: Props) {
           {STATUS_TEXT[task.status]}
         </span>
         <TaskActions api={api} task={task} onChanged={(t) => (t ? setTask(t) : goHome())} />
+        <p class="task__meta transcript-page__facts">
+          <TaskFacts task={task} />
+        </p>
       </header>
       {running && <TaskProgress task={task} />}
       {task.error && (
-        <p class="error-text" data-testid="task-error">
-          {task.error.message}
+        <p class={task.status === 'failed' ? 'error-text' : 'hint'} data-testid="task-error">
+          {task.status === 'failed' ? 'Failed: ' : 'Last attempt failed: '}
+          {withSourceName(task.error.message, task.source_name)}
         </p>
       )}
       <div class="transcript-layout">
@@ -106,7 +112,7 @@ export function TranscriptPage({ api, id }: Props) {
             api={api}
             taskId={task.id}
             sourceName={task.source_name}
-            ready={task.status === 'succeeded'}
+            status={task.status}
             text={transcript?.text ?? ''}
           />
         </div>
@@ -118,7 +124,7 @@ export function TranscriptPage({ api, id }: Props) {
             current={matchPos}
             onStep={step}
           />
-          {transcript?.partial && (
+          {transcript?.partial && running && (
             <p class="hint" data-testid="partial-notice">
               Transcribing… text appears here as each part is finished.
             </p>
@@ -129,7 +135,9 @@ export function TranscriptPage({ api, id }: Props) {
                 ? 'No text yet: the first part is still being transcribed.'
                 : task.status === 'succeeded'
                   ? 'No speech was found in this recording.'
-                  : 'There is no text for this task.'}
+                  : task.status === 'cancelled'
+                    ? 'This task was cancelled before any text was ready.'
+                    : 'This task failed before any text was ready.'}
             </p>
           ) : (
             <SegmentList

@@ -20,6 +20,8 @@ export function TaskActions({ api, task, onChanged }: Props) {
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** What the last action did, shown (not only announced) so a retry visibly took. */
+  const [done, setDone] = useState<string | null>(null);
 
   useEffect(() => {
     if (!confirming) return undefined;
@@ -30,9 +32,11 @@ export function TaskActions({ api, task, onChanged }: Props) {
   const run = async (what: string, action: () => Promise<Task | null>) => {
     setBusy(true);
     setError(null);
+    setDone(null);
     try {
       const updated = await action();
       announce(`${what}: ${task.source_name}`);
+      setDone(`${what}.`);
       onChanged(updated);
     } catch (err) {
       setError(describeError(err));
@@ -66,7 +70,8 @@ export function TaskActions({ api, task, onChanged }: Props) {
           onClick={() => run('Queued again', () => api.retry(task.id))}
           data-testid="task-retry"
         >
-          Retry{name}
+          {busy ? 'Retrying…' : 'Retry'}
+          {name}
         </button>
       )}
       {confirming ? (
@@ -77,7 +82,7 @@ export function TaskActions({ api, task, onChanged }: Props) {
           onClick={() => run('Deleted', () => api.remove(task.id).then(() => null))}
           data-testid="task-delete-confirm"
         >
-          Really delete{name}?
+          Delete{name} for good?
         </button>
       ) : (
         <button
@@ -89,6 +94,11 @@ export function TaskActions({ api, task, onChanged }: Props) {
         >
           Delete{name}
         </button>
+      )}
+      {done && !error && (
+        <p class="hint task-actions__done" role="status" data-testid="task-action-done">
+          {done}
+        </p>
       )}
       {error && (
         <p class="error-text" role="alert">

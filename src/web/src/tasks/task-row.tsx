@@ -1,8 +1,9 @@
 import type { Api } from '../api/client';
 import type { Task, TaskStatus } from '../api/types';
-import { formatBytes, formatDate } from '../lib/format';
+import { formatBytes, formatDate, withSourceName } from '../lib/format';
 import { taskHref } from '../lib/route';
 import { TaskActions } from './task-actions';
+import { TaskFacts } from './task-facts';
 import { TaskProgress } from './task-progress';
 
 export const STATUS_TEXT: Record<TaskStatus, string> = {
@@ -35,17 +36,13 @@ export function TaskRow({ api, task, onChanged }: Props) {
         <span>{formatBytes(task.media_bytes)}</span>
         <span>{task.options.language}</span>
         <time dateTime={task.created_at}>{formatDate(task.created_at)}</time>
-        {(task.attempts > 1 || task.status === 'failed') && (
-          <span data-testid="task-attempts">
-            attempt {task.attempts} of {task.max_attempts}
-          </span>
-        )}
+        <TaskFacts task={task} />
       </p>
       {showProgress && <TaskProgress task={task} />}
       {task.error && (
         <p class={task.status === 'failed' ? 'error-text' : 'hint'} data-testid="task-error">
           {task.status === 'failed' ? 'Failed: ' : 'Last attempt failed: '}
-          {task.error.message}
+          {withSourceName(task.error.message, task.source_name)}
         </p>
       )}
       <TaskActions api={api} task={task} onChanged={onChanged} />

@@ -8,7 +8,8 @@ interface Props {
   /** Seconds already transcribed while the task runs (shaded); null when finished. */
   doneSeconds: number | null;
   matches: ReadonlySet<number>;
-  onSeek(seconds: number): void;
+  /** `play`: a click seeks and plays; keys only move the position, leaving play/pause as it was. */
+  onSeek(seconds: number, play: boolean): void;
 }
 
 const WIDTH = 1000;
@@ -25,7 +26,7 @@ export function Timeline({ segments, duration, time, doneSeconds, matches, onSee
 
   const seekFromPointer = (e: MouseEvent) => {
     const box = (e.currentTarget as HTMLElement).getBoundingClientRect();
-    onSeek(((e.clientX - box.left) / box.width) * total);
+    onSeek(((e.clientX - box.left) / box.width) * total, true);
   };
   const onKey = (e: KeyboardEvent) => {
     const moves: Record<string, number> = {
@@ -41,7 +42,7 @@ export function Timeline({ segments, duration, time, doneSeconds, matches, onSee
     const target = moves[e.key];
     if (target === undefined) return;
     e.preventDefault();
-    onSeek(Math.min(Math.max(target, 0), total));
+    onSeek(Math.min(Math.max(target, 0), total), false);
   };
 
   return (

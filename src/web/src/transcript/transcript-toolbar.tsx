@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import { describeError } from '../api/errors';
-import { OUTPUT_FORMATS, type OutputFormat } from '../api/types';
+import { OUTPUT_FORMATS, type OutputFormat, type TaskStatus } from '../api/types';
 import { useAnnounce } from '../components/announcer';
 import { copyText, saveBlob } from '../lib/download';
 import { baseName } from '../lib/format';
@@ -11,12 +11,21 @@ interface Props {
   taskId: string;
   sourceName: string;
   /** Downloads need the finished transcript. */
-  ready: boolean;
+  status: TaskStatus;
   text: string;
 }
 
 /** Download buttons (fetched with the auth header, saved from a Blob) and copy-to-clipboard. */
-export function TranscriptToolbar({ api, taskId, sourceName, ready, text }: Props) {
+const NOT_READY: Record<TaskStatus, string | null> = {
+  queued: 'Downloads are ready once the transcript is finished.',
+  processing: 'Downloads are ready once the transcript is finished.',
+  succeeded: null,
+  failed: 'No downloads: the task failed. Retry it to try again.',
+  cancelled: 'No downloads: the task was cancelled. Retry it to transcribe the recording.',
+};
+
+export function TranscriptToolbar({ api, taskId, sourceName, status, text }: Props) {
+  const ready = status === 'succeeded';
   const announce = useAnnounce();
   const [busy, setBusy] = useState<OutputFormat | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -66,7 +75,11 @@ export function TranscriptToolbar({ api, taskId, sourceName, ready, text }: Prop
       <button type="button" class="button" disabled={text === ''} onClick={copy} data-testid="copy-text">
         Copy text
       </button>
-      {!ready && <p class="hint">Downloads are ready once the transcript is finished.</p>}
+      {NOT_READY[status] && (
+        <p class="hint" data-testid="downloads-hint">
+          {NOT_READY[status]}
+        </p>
+      )}
       {error && (
         <p class="error-text" role="alert">
           {error}

@@ -45,7 +45,7 @@ export function UploadItemRow({ item, onCancel, onRetry, onDismiss }: Props) {
             Cancel upload<span class="visually-hidden"> of {item.file.name}</span>
           </button>
         )}
-        {(item.state === 'failed' || item.state === 'cancelled') && (
+        {(item.state === 'cancelled' || (item.state === 'failed' && item.retryable)) && (
           <button
             type="button"
             class="button"

@@ -1,24 +1,13 @@
+import { isLanguageCode, languageName } from '../api/capabilities';
 import { OUTPUT_FORMATS, type OutputFormat } from '../api/types';
 import type { UploadOptions } from '../api/upload';
 
 interface Props {
   value: UploadOptions;
+  /** The codes the server's engine does; null: it takes any code, so the field is free text. */
+  languages: readonly string[] | null;
   onChange(value: UploadOptions): void;
 }
-
-/** Common codes offered as suggestions; the server decides which its engine supports. */
-const LANGUAGES: [string, string][] = [
-  ['en', 'English'],
-  ['de', 'German'],
-  ['es', 'Spanish'],
-  ['fr', 'French'],
-  ['it', 'Italian'],
-  ['nl', 'Dutch'],
-  ['pt', 'Portuguese'],
-  ['ru', 'Russian'],
-  ['zh', 'Chinese'],
-  ['ja', 'Japanese'],
-];
 
 const FORMAT_LABELS: Record<OutputFormat, string> = {
   json: 'JSON (words and times)',
@@ -27,36 +16,58 @@ const FORMAT_LABELS: Record<OutputFormat, string> = {
   txt: 'Plain text',
 };
 
-export function UploadOptionsForm({ value, onChange }: Props) {
+/** The language problem to show, or null when `language` can be sent. */
+export function languageProblem(language: string, languages: readonly string[] | null): string | null {
+  if (languages !== null) return null; // a choice among the server's own codes
+  if (language === '' || isLanguageCode(language)) return null;
+  return 'Enter a language code such as en, de or pt-BR.';
+}
+
+export function UploadOptionsForm({ value, languages, onChange }: Props) {
   const toggle = (format: OutputFormat, on: boolean) => {
     const formats = on ? [...value.formats, format] : value.formats.filter((f) => f !== format);
     onChange({ ...value, formats: OUTPUT_FORMATS.filter((f) => formats.includes(f)) });
   };
+  const problem = languageProblem(value.language, languages);
   return (
     <div class="upload-options">
       <div class="field">
         <label for="language-input">Language</label>
-        <input
-          id="language-input"
-          list="language-list"
-          value={value.language}
-          onInput={(e) => onChange({ ...value, language: e.currentTarget.value.trim() })}
-          placeholder="en"
-          size={6}
-          autoComplete="off"
-          spellcheck={false}
-          aria-describedby="language-hint"
-          data-testid="language-input"
-        />
-        <datalist id="language-list">
-          {LANGUAGES.map(([code, name]) => (
-            <option key={code} value={code}>
-              {name}
-            </option>
-          ))}
-        </datalist>
-        <span id="language-hint" class="hint">
-          Language code, such as en
+        {languages === null ? (
+          <input
+            id="language-input"
+            value={value.language}
+            onInput={(e) => onChange({ ...value, language: e.currentTarget.value.trim() })}
+            placeholder="en"
+            size={6}
+            autoComplete="off"
+            spellcheck={false}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby="language-hint"
+            data-testid="language-input"
+          />
+        ) : (
+          <select
+            id="language-input"
+            value={value.language}
+            onChange={(e) => onChange({ ...value, language: e.currentTarget.value })}
+            aria-describedby="language-hint"
+            data-testid="language-input"
+          >
+            {languages.map((code) => (
+              <option key={code} value={code}>
+                {languageName(code)} ({code})
+              </option>
+            ))}
+          </select>
+        )}
+        <span id="language-hint" class={problem ? 'error-text' : 'hint'} data-testid="language-hint">
+          {problem ??
+            (languages === null
+              ? 'Language code, such as en'
+              : languages.length === 1
+                ? `This server transcribes ${languageName(languages[0] ?? '')} only.`
+                : 'The languages this server transcribes.')}
         </span>
       </div>
       <fieldset class="field formats">

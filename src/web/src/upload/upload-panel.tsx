@@ -1,24 +1,47 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { Task } from '../api/types';
 import type { UploadOptions } from '../api/upload';
 import { useAnnounce } from '../components/announcer';
+import { useCapabilities } from '../hooks/use-capabilities';
 import { useUploads } from '../hooks/use-uploads';
 import { DropZone } from './drop-zone';
 import { UploadItemRow } from './upload-item';
-import { UploadOptionsForm } from './upload-options';
+import { languageProblem, UploadOptionsForm } from './upload-options';
 
 const OPTIONS_KEY = 'earshot.upload-options';
 
 interface Props {
   api: Api;
   onCreated(task: Task): void;
+  /** Ids of the tasks the list below shows: a finished upload listed there needs no row of its own. */
+  listed: ReadonlySet<string>;
 }
 
-export function UploadPanel({ api, onCreated }: Props) {
+export function UploadPanel({ api, onCreated, listed }: Props) {
   const announce = useAnnounce();
-  const [options, setOptions] = useState<UploadOptions>(loadOptions);
+  const [saved, setOptions] = useState<UploadOptions>(loadOptions);
   const uploads = useUploads(api, announce, onCreated);
+  const caps = useCapabilities(api);
+  const languages = caps?.languages ?? null;
+  // A language saved on an earlier visit (or another server) that this one cannot do is not offered.
+  const options =
+    languages !== null && !languages.includes(saved.language)
+      ? {
+          ...saved,
+          language: languages.includes(caps?.default_language ?? '')
+            ? (caps?.default_language ?? '')
+            : (languages[0] ?? ''),
+        }
+      : saved;
+  const blocked = languageProblem(options.language, languages) !== null;
+  const shown = uploads.items.filter((item) => !(item.state === 'done' && item.task && listed.has(item.task.id)));
+  const { dismiss } = uploads;
+  useEffect(() => {
+    for (const item of uploads.items) {
+      if (item.state === 'done' && item.task && listed.has(item.task.id)) dismiss(item.key);
+    }
+  }, [uploads.items, listed, dismiss]);
 
   const changeOptions = (next: UploadOptions) => {
     setOptions(next);
@@ -33,12 +56,12 @@ export function UploadPanel({ api, onCreated }: Props) {
     <section class="card upload-panel" aria-labelledby="upload-title">
       <h2 id="upload-title">Transcribe recordings</h2>
       <div class="upload-panel__body">
-        <UploadOptionsForm value={options} onChange={changeOptions} />
-        <DropZone onFiles={(files) => uploads.add(files, options)} />
+        <UploadOptionsForm value={options} languages={languages} onChange={changeOptions} />
+        <DropZone onFiles={(files) => uploads.add(files, options)} disabled={blocked} />
       </div>
-      {uploads.items.length > 0 && (
+      {shown.length > 0 && (
         <ul class="upload-list" aria-label="Uploads" data-testid="upload-list">
-          {uploads.items.map((item) => (
+          {shown.map((item) => (
             <UploadItemRow
               key={item.key}
               item={item}

@@ -1,137 +1,57 @@
 /**
  * The web UI against a real `earshot serve` (child process, real SQLite, real PocketSphinx worker) in
  * a real headless Chromium: sign in, upload a real recording, follow it live to done, play it from a
- * clicked segment and word, download SRT, and show a readable error for a file that is not audio.
- * Every wait is on a page (or server) condition, never a fixed sleep.
+ * clicked segment and word, move on the timeline by keyboard, download SRT, and fit a phone screen.
+ * Every wait is on a page (or server) condition, never a fixed sleep. Error and state pages are in
+ * states.test.ts, sign-in in auth.test.ts, contrast in contrast.test.ts.
  *
  * With EARSHOT_SCREENSHOTS=DIR it also writes docs-style screenshots (upload page, a task in
  * progress, a transcript; desktop 1280x800 and phone 390x844) into DIR.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { parseSync } from 'subtitle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ChildServer,
+  LIBRIVOX,
+  launchPersistent,
+  RECORDING,
+  row,
+  signIn as signInAt,
+  startChildServer,
+} from './support.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
-const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
-const RECORDING = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 const SHOTS = process.env.EARSHOT_SCREENSHOTS ? path.resolve(process.env.EARSHOT_SCREENSHOTS) : null;
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let tmp: string;
-let server: ChildProcess;
-let serverLog = '';
+let server: ChildServer;
 let baseUrl: string;
 let token: string;
 let context: BrowserContext;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once /ready answers 200; rejects early if the server process exits. */
-async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${serverLog}`)));
-  });
-  const poll = (async () => {
-    while (Date.now() < deadline) {
-      const ok = await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`server not ready after ${timeoutMs} ms:\n${serverLog}`);
-  })();
-  await Promise.race([poll, exited]);
-}
-
 beforeAll(async () => {
-  if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
-    await run('npx', ['vite', 'build', '--config', 'src/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT });
-  }
   tmp = await mkdtemp(path.join(os.tmpdir(), 'earshot-web-'));
-  const dataDir = path.join(tmp, 'data');
-  const env = { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_AUTH: 'token' };
-  const added = await run('node', [CLI, 'users', 'add', 'alice', '--data-dir', dataDir], { env });
-  token = added.stdout.trim().split(/\s+/).at(-1) ?? '';
+  server = await startChildServer(path.join(tmp, 'data'));
+  baseUrl = server.url;
+  token = server.token;
   expect(token.length).toBeGreaterThan(10);
-
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn('node', [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout?.on('data', (d: Buffer) => (serverLog += d.toString()));
-  server.stderr?.on('data', (d: Buffer) => (serverLog += d.toString()));
-  await waitForReady(baseUrl, server, 60_000);
-
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: false, // --headless=new is in the args; Playwright must not add its own flag
-    // Phones draw overlay scrollbars; classic ones would shift the phone screenshots' layout.
-    args: SHOTS ? [...CHROMIUM_ARGS, '--hide-scrollbars'] : CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-  });
+  // Phones draw overlay scrollbars; classic ones would shift the phone screenshots' layout.
+  context = await launchPersistent(path.join(tmp, 'profile'), SHOTS ? ['--hide-scrollbars'] : []);
 });
 
 afterAll(async () => {
   await context?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    const hard = setTimeout(() => server.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(hard);
-  }
+  await server?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** Opens the app signed in (the profile may still hold the token from an earlier test). */
-async function signIn(page: Page): Promise<void> {
-  await page.goto(baseUrl);
-  const tokenInput = page.getByLabel('API token');
-  await page.getByTestId('drop-zone').or(tokenInput).waitFor();
-  if (await tokenInput.isVisible()) {
-    await tokenInput.fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-  await page.getByTestId('drop-zone').waitFor();
-}
-
-function row(page: Page, name: string) {
-  return page.getByTestId('task-row').filter({ has: page.getByRole('link', { name }) });
-}
+const signIn = (page: Page) => signInAt(page, baseUrl, token);
 
 describe('web UI', () => {
   it('signs in, uploads, follows progress live, plays from the transcript and downloads SRT', async () => {
@@ -155,16 +75,41 @@ describe('web UI', () => {
       if (r.method() === 'GET' && new URL(r.url()).pathname === '/v1/tasks') listReads += 1;
     });
 
+    // The list must never trail the upload panel: no "All 0" (or fewer than the rows shown) once an
+    // upload has finished. Recorded on every DOM change, so a state that lasted one frame counts.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { countProblems: string[] }).countProblems = seen;
+      const check = () => {
+        const all = Number(document.querySelector('[data-testid="filter-all"] .chip__count')?.textContent ?? 'NaN');
+        const done = document.querySelector('[data-testid="upload-item"][data-state="done"]') !== null;
+        const rows = document.querySelectorAll('[data-testid="task-row"]').length;
+        if ((done && !(all > 0)) || rows > all) seen.push(`All ${all}, ${rows} rows, upload done: ${done}`);
+      };
+      new MutationObserver(check).observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+      });
+    });
     const name = path.basename(RECORDING);
     await page.getByTestId('file-input').setInputFiles(RECORDING);
-    await page.locator('[data-testid="upload-item"][data-state="done"]').waitFor();
     const task = row(page, name);
     await task.waitFor();
+    // A finished upload leaves the panel once its task is listed: uploads do not pile up.
+    await expect.poll(() => page.getByTestId('upload-item').count(), { timeout: 30_000 }).toBe(0);
+    await expect(
+      page.evaluate(() => (window as unknown as { countProblems: string[] }).countProblems),
+    ).resolves.toEqual([]);
     await page
       .locator('[data-testid="task-row"][data-status="succeeded"]')
       .filter({ hasText: name })
       .waitFor({ timeout: 110_000 });
     await expect(task.getByTestId('task-status').textContent()).resolves.toBe('Done');
+    // Length of the recording and time taken, as the API reports them.
+    await expect(task.getByTestId('task-duration').textContent()).resolves.toMatch(/0:07$/);
+    await expect(task.getByTestId('task-processing-time').textContent()).resolves.toMatch(/^took \d+:\d\d$/);
     expect(sse).toContain('done');
     expect(listReads).toBeLessThan(12);
 
@@ -196,15 +141,36 @@ describe('web UI', () => {
     // Clicking a word seeks to that word.
     const words = page.locator('[data-testid="segment-text"] [data-start]');
     const wordCount = await words.count();
-    if (wordCount > 2) {
-      const word = words.nth(Math.floor(wordCount / 2));
-      const wordStart = Number(await word.getAttribute('data-start'));
-      await word.click();
-      await page.waitForFunction((start) => {
-        const t = (document.querySelector('[data-testid="player"]') as HTMLMediaElement).currentTime;
-        return t >= start - 0.05 && t <= start + 1.5;
-      }, wordStart);
-    }
+    expect(wordCount).toBeGreaterThan(2);
+    const word = words.nth(Math.floor(wordCount / 2));
+    const wordStart = Number(await word.getAttribute('data-start'));
+    await word.click();
+    await page.waitForFunction((start) => {
+      const t = (document.querySelector('[data-testid="player"]') as HTMLMediaElement).currentTime;
+      return t >= start - 0.05 && t <= start + 1.5;
+    }, wordStart);
+
+    // The header says how long the recording is and how long transcribing took.
+    await expect(page.getByTestId('task-duration').textContent()).resolves.toMatch(/0:07$/);
+    await expect(page.getByTestId('task-processing-time').textContent()).resolves.toMatch(/^took /);
+
+    // Timeline keys move the position without starting playback.
+    await page.evaluate(() => (document.querySelector('[data-testid="player"]') as HTMLMediaElement).pause());
+    await page.waitForFunction(() => (document.querySelector('[data-testid="player"]') as HTMLMediaElement).paused);
+    await seekPlayer(page, 0);
+    await page.getByTestId('timeline').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid="player"]') as HTMLMediaElement).currentTime > 0.5,
+    );
+    await expect(
+      page.evaluate(() => (document.querySelector('[data-testid="player"]') as HTMLMediaElement).paused),
+    ).resolves.toBe(true);
+
+    // The timeline's clock truncates like the player's own (x.96 s reads x, not x+1).
+    const at = await seekPlayer(page, 2.96);
+    const label = page.getByTestId('timeline').locator('.timeline__labels span').first();
+    await expect.poll(() => label.textContent(), { timeout: 30_000 }).toBe(`0:0${Math.floor(at)}`);
 
     // Search within the transcript.
     const firstWord = (await page.getByTestId('segment-text').first().textContent())?.trim().split(/\s+/)[0] ?? '';
@@ -226,32 +192,14 @@ describe('web UI', () => {
       expect(cue.data.text.trim().length).toBeGreaterThan(0);
     }
 
+    await checkPhoneLayout(context, page.url(), ['player', 'timeline', 'download-srt', 'transcript-search']);
+    await checkPhoneLayout(context, baseUrl, ['drop-zone', 'language-input', 'sign-out-button', 'task-link']);
+
     // Sign out clears the stored token.
     await page.getByTestId('home-link').click();
     await page.getByTestId('sign-out-button').click();
     await page.getByTestId('sign-in-form').waitFor();
     await expect(page.evaluate(() => localStorage.getItem('earshot.token'))).resolves.toBeNull();
-    await page.close();
-  });
-
-  it('shows a readable error for a file that is not audio (dropped onto the page)', async () => {
-    const page = await context.newPage();
-    await signIn(page);
-    const files = await page.evaluateHandle(() => {
-      const dt = new DataTransfer();
-      dt.items.add(
-        new File(['This is a plain text file pretending to be an MP3.\n'.repeat(20)], 'x.mp3', { type: 'audio/mpeg' }),
-      );
-      return dt;
-    });
-    const target = page.getByTestId('drop-zone').locator('label');
-    await target.dispatchEvent('dragover', { dataTransfer: files });
-    await target.dispatchEvent('drop', { dataTransfer: files });
-    const failed = page.locator('[data-testid="upload-item"][data-state="failed"]');
-    await failed.waitFor();
-    const message = (await failed.getByTestId('upload-error').textContent()) ?? '';
-    expect(message).toContain('x.mp3');
-    expect(message).toMatch(/not audio/i);
     await page.close();
   });
 
@@ -280,6 +228,39 @@ async function longRecording(): Promise<string> {
   return out;
 }
 
+/** Seeks the (paused) player and resolves with where it landed once the seek is done. */
+async function seekPlayer(page: Page, seconds: number): Promise<number> {
+  return page.evaluate(
+    (to) =>
+      new Promise<number>((resolve) => {
+        const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
+        media.addEventListener('seeked', () => resolve(media.currentTime), { once: true });
+        media.currentTime = to;
+      }),
+    seconds,
+  );
+}
+
+/**
+ * On a phone-sized screen (390x844) the page must not scroll sideways, and each named control must
+ * lie within the screen's width, so it can be reached by scrolling down only.
+ */
+async function checkPhoneLayout(ctx: BrowserContext, url: string, testIds: string[]): Promise<void> {
+  const phone = await ctx.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(url);
+  for (const id of testIds) await phone.getByTestId(id).first().waitFor();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `horizontal overflow on ${url}`).toBeLessThanOrEqual(0);
+  for (const id of testIds) {
+    const box = await phone.getByTestId(id).first().boundingBox();
+    expect(box, id).not.toBeNull();
+    expect(box?.x ?? -1, id).toBeGreaterThanOrEqual(0);
+    expect((box?.x ?? 0) + (box?.width ?? 0), id).toBeLessThanOrEqual(390);
+  }
+  await phone.close();
+}
+
 async function takeScreenshots(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const desktop = await context.newPage();
@@ -299,7 +280,6 @@ async function takeScreenshots(dir: string): Promise<void> {
   for (const page of [desktop, phone]) {
     await running(page).getByTestId('task-eta').waitFor({ timeout: 90_000 });
   }
-  await desktop.getByTestId('upload-dismiss').click();
   await running(phone).evaluate((el) => el.scrollIntoView({ block: 'end' }));
   await desktop.screenshot({ path: path.join(dir, 'task-in-progress-desktop.png') });
   await phone.screenshot({ path: path.join(dir, 'task-in-progress-phone.png') });

@@ -1,0 +1,191 @@
+/**
+ * Shared setup of the web UI suites: a fresh build of the UI, real headless Chromium, and the ways the
+ * suites reach a server (an in-process API over real SQLite, or `earshot serve` as a child process).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { open, readdir, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type StartServerOptions, startServer, type TestServer } from '../../helpers/server.js';
+
+const run = promisify(execFile);
+export const ROOT = path.resolve(import.meta.dirname, '../../..');
+export const CLI = path.join(ROOT, 'dist/cli/main.js');
+export const WEB_ROOT = path.join(ROOT, 'dist/web');
+export const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
+export const RECORDING = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0870.wav');
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    newest = Math.max(newest, (await stat(path.join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/web unless it is newer than every file of src/web, so a suite never tests a stale UI.
+ * Suites run in parallel: an exclusive lock file makes one build while the others wait for it (a
+ * Vite build empties dist/web first, which a running server must not see).
+ */
+export async function ensureWebBuild(): Promise<void> {
+  const lock = path.join(ROOT, 'dist/.web-build.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      await (await open(lock, 'wx')).close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (Date.now() > deadline) await rm(lock, { force: true }); // left by a killed run
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    const built = await stat(path.join(WEB_ROOT, 'index.html')).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    const sources = Math.max(await newestMtime(path.join(ROOT, 'src/web')), 0);
+    if (built <= sources) {
+      await run('npx', ['vite', 'build', '--config', 'src/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT });
+    }
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: false, // --headless=new is in the args; Playwright must not add its own flag
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  });
+}
+
+/** Persistent profile (needed for the docs screenshots' scrollbar flag and downloads). */
+export async function launchPersistent(profileDir: string, extraArgs: string[] = []): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: false,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
+}
+
+/** The API in this process over real SQLite, serving the built UI; no workers (tests play them). */
+export async function startUiServer(opts: StartServerOptions = {}): Promise<TestServer> {
+  await ensureWebBuild();
+  return startServer({ webRoot: WEB_ROOT, ...opts });
+}
+
+/** Opens the app and signs in with `token` unless the page is signed in already. */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(baseUrl);
+  const tokenInput = page.getByLabel('API token');
+  // While a saved token is being tried the form is up too; wait for that check to end first.
+  const form = page.getByTestId('sign-in-form').filter({ hasNot: page.getByTestId('sign-in-checking') });
+  await page.getByTestId('drop-zone').or(form).waitFor();
+  if (await form.isVisible()) {
+    await tokenInput.fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByTestId('drop-zone').waitFor();
+}
+
+export function row(page: Page, name: string) {
+  return page.getByTestId('task-row').filter({ has: page.getByRole('link', { name }) });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The environment of a child server: this process's minus every EARSHOT_* variable (a developer's
+ * shell must not change what the test runs), plus exactly the settings given.
+ */
+export function cleanEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('EARSHOT_'));
+  return { ...Object.fromEntries(inherited), ...settings };
+}
+
+export interface ChildServer {
+  url: string;
+  token: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** `earshot serve` with one real worker, a user `alice`, and a clean environment. */
+export async function startChildServer(dataDir: string): Promise<ChildServer> {
+  await ensureWebBuild();
+  const env = cleanEnv({ EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_AUTH: 'token' });
+  const added = await run('node', [CLI, 'users', 'add', 'alice', '--data-dir', dataDir], { env });
+  const token = added.stdout.trim().split(/\s+/).at(-1) ?? '';
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('node', [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  await waitForReady(url, child, () => log, 60_000);
+  return {
+    url,
+    token,
+    log: () => log,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(hard);
+    },
+  };
+}
+
+/** Resolves once /ready answers 200; rejects early if the server process exits. */
+async function waitForReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${log()}`)));
+  });
+  const poll = (async () => {
+    while (Date.now() < deadline) {
+      const ok = await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server not ready after ${timeoutMs} ms:\n${log()}`);
+  })();
+  await Promise.race([poll, exited]);
+}
