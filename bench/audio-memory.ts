@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { decodeToPcm } from '../src/audio/decode.js';
 import { SpeechDetector } from '../src/audio/vad.js';
 import { convert, longSpeech } from '../test/helpers/audio-fixtures.js';
+import { childEnv } from '../test/helpers/child-env.js';
 
 const run = promisify(execFile);
 const minutes = process.argv.slice(2).map(Number);
@@ -65,7 +66,9 @@ try {
   for (const m of minutes) {
     const { path } = await longSpeech(m);
     const child = join(import.meta.dirname, 'analyse-child.ts');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, path, join(dir, `${m}.pcm`)]);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, path, join(dir, `${m}.pcm`)], {
+      env: childEnv(),
+    });
     const r = JSON.parse(stdout) as { audioSeconds: number; elapsedMs: number; warmRssMB: number; maxRssMB: number };
     firstMaxRssMB ??= r.maxRssMB;
     report.analysis.push({
