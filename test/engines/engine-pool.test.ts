@@ -5,7 +5,7 @@ import type { Segment } from '../../src/core/transcript.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { EnginePool } from '../../src/engines/engine-pool.js';
 import { PocketSphinxEngine } from '../../src/engines/pocketsphinx/pocketsphinx.engine.js';
-import { type Clip, ensureNativeServer, loadLibrivox } from './librivox.js';
+import { type Clip, ensureNativeServer, loadLibrivox, TEST_ENGINE_DEADLINES } from './librivox.js';
 
 let clips: Clip[];
 /** Results of one engine decoding the clips one after another: what the pool must reproduce. */
@@ -14,7 +14,7 @@ const sequential = new Map<string, Segment[]>();
 beforeAll(async () => {
   ensureNativeServer();
   clips = loadLibrivox();
-  const engine = new PocketSphinxEngine();
+  const engine = new PocketSphinxEngine(TEST_ENGINE_DEADLINES);
   await engine.load();
   for (const clip of clips) sequential.set(clip.id, await engine.recognize(clip.pcm, { language: 'en' }));
   await engine.release();
@@ -36,7 +36,7 @@ function trackingFactory(): { factory: () => Engine; engines: TrackedEngine[] } 
   return {
     engines,
     factory: () => {
-      const e = new TrackedEngine();
+      const e = new TrackedEngine(TEST_ENGINE_DEADLINES);
       engines.push(e);
       return e;
     },

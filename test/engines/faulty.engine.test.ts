@@ -10,7 +10,7 @@ import { createEngineFactory } from '../../src/engines/create-engine.js';
 import { FaultyEngine, parseFaultConfig } from '../../src/engines/faulty/faulty.engine.js';
 import { PocketSphinxEngine } from '../../src/engines/pocketsphinx/pocketsphinx.engine.js';
 import { childEnv } from '../helpers/child-env.js';
-import { type Clip, ensureNativeServer, LIBRIVOX_DIR, loadLibrivox } from './librivox.js';
+import { type Clip, ensureNativeServer, LIBRIVOX_DIR, loadLibrivox, TEST_ENGINE_DEADLINES } from './librivox.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -45,7 +45,7 @@ describe('FaultyEngine around real PocketSphinx', () => {
   beforeAll(async () => {
     ensureNativeServer();
     clip = loadLibrivox().reduce((a, b) => (b.seconds < a.seconds ? b : a));
-    inner = new PocketSphinxEngine();
+    inner = new PocketSphinxEngine(TEST_ENGINE_DEADLINES);
     await inner.load();
     truth = await inner.recognize(clip.pcm, { language: 'en' });
   });

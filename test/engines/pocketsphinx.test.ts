@@ -7,7 +7,7 @@ import { AbortedError, EngineConfigError, EngineError, UnsupportedLanguageError 
 import type { Segment } from '../../src/core/transcript.js';
 import { combineWer, type WerResult, wordErrorRate } from '../../src/core/wer.js';
 import { PocketSphinxEngine } from '../../src/engines/pocketsphinx/pocketsphinx.engine.js';
-import { type Clip, ensureNativeServer, loadLibrivox } from './librivox.js';
+import { type Clip, ensureNativeServer, loadLibrivox, TEST_ENGINE_DEADLINES } from './librivox.js';
 
 /**
  * Measured with Debian's en-us model and en-us.lm.bin on these five clips: 28.2% (20 errors in 71
@@ -28,7 +28,7 @@ beforeAll(async () => {
   ensureNativeServer();
   clips = loadLibrivox();
   tmp = mkdtempSync(join(tmpdir(), 'earshot-ps-'));
-  engine = new PocketSphinxEngine();
+  engine = new PocketSphinxEngine(TEST_ENGINE_DEADLINES);
   await engine.load();
   for (const clip of clips) baseline.set(clip.id, await engine.recognize(clip.pcm, { language: 'en' }));
 });
@@ -164,7 +164,7 @@ describe('PocketSphinxEngine failure handling', () => {
   // The decoder's own failure modes are hard to trigger on purpose, so these stand-ins speak the
   // protocol badly. They test the engine's distrust of its child process, not recognition.
   const standIn = (name: string, script: string): PocketSphinxEngine =>
-    new PocketSphinxEngine({ serverPath: standInPath(tmp, name, script) });
+    new PocketSphinxEngine({ ...TEST_ENGINE_DEADLINES, serverPath: standInPath(tmp, name, script) });
   const chunk = new Int16Array(1600);
 
   it('rejects with EngineError when the decoder answers garbage, and starts a fresh process next time', async () => {
