@@ -1,6 +1,8 @@
 /**
  * Audio layer benchmark: decode speed, VAD cost per frame, and peak memory of a full analysis
  * (decode + spool + VAD + plan) for recordings of growing length, each in a fresh process.
+ * `growthAfterWarmMb` is how much the peak rose after the first 30 s of audio (holding the decoded
+ * audio would add ~1.9 MB per minute); `overFirstMb` compares each peak with the shortest run's.
  * Prints one JSON object. Usage: npx tsx bench/audio-memory.ts [minutes...]   (default 2 10 30)
  */
 import { execFile } from 'node:child_process';
@@ -11,6 +13,7 @@ import { promisify } from 'node:util';
 import { decodeToPcm } from '../src/audio/decode.js';
 import { SpeechDetector } from '../src/audio/vad.js';
 import { convert, longSpeech } from '../test/helpers/audio-fixtures.js';
+import { childEnv } from '../test/helpers/child-env.js';
 
 const run = promisify(execFile);
 const minutes = process.argv.slice(2).map(Number);
@@ -59,12 +62,22 @@ try {
     vad: await vadSpeed(two.path),
     analysis: [] as unknown[],
   };
+  let firstMaxRssMB: number | undefined;
   for (const m of minutes) {
     const { path } = await longSpeech(m);
-    const child = join(import.meta.dirname, '..', 'test', 'audio', 'analyse-child.ts');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, path, join(dir, `${m}.pcm`)]);
-    const r = JSON.parse(stdout) as { audioSeconds: number; elapsedMs: number };
-    report.analysis.push({ minutes: m, ...r, xRealtime: Math.round(r.audioSeconds / (r.elapsedMs / 1000)) });
+    const child = join(import.meta.dirname, 'analyse-child.ts');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, path, join(dir, `${m}.pcm`)], {
+      env: childEnv(),
+    });
+    const r = JSON.parse(stdout) as { audioSeconds: number; elapsedMs: number; warmRssMB: number; maxRssMB: number };
+    firstMaxRssMB ??= r.maxRssMB;
+    report.analysis.push({
+      minutes: m,
+      ...r,
+      xRealtime: Math.round(r.audioSeconds / (r.elapsedMs / 1000)),
+      growthAfterWarmMb: Math.round((r.maxRssMB - r.warmRssMB) * 10) / 10,
+      overFirstMb: Math.round((r.maxRssMB - firstMaxRssMB) * 10) / 10,
+    });
   }
   console.log(JSON.stringify(report, null, 2));
 } finally {

@@ -8,6 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { longSpeech } from '../test/helpers/audio-fixtures.js';
+import { childEnv } from '../test/helpers/child-env.js';
 import { api, log, ROOT, startService, type TaskView, upload, waitTask } from './lib.js';
 
 const rate = Number(process.argv[2] ?? 200);
@@ -32,13 +33,14 @@ try {
       '/health',
       `/v1/tasks/${id}`,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
   client.stdout.on('data', (d) => {
     out += d;
   });
-  await new Promise((r) => client.once('exit', r));
+  // 'close', not 'exit': only then has all of its stdout been read.
+  await new Promise((r) => client.once('close', r));
   const after = await api<TaskView>(svc, `/v1/tasks/${id}`);
   const load = JSON.parse(out) as Record<string, number>;
   console.log(

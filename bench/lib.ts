@@ -7,21 +7,26 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../test/helpers/child-env.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = `${ROOT}bin/earshot.js`;
 
 export const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-/** Runs a command to completion; returns wall seconds and output. Rejects on a non-zero exit. */
+/**
+ * Runs a command to completion; returns wall seconds and output. Rejects on a non-zero exit.
+ * Like every process a benchmark starts, it gets a clean environment plus `env` (the machine's own
+ * EARSHOT_* settings would change what is measured).
+ */
 export function timed(
   cmd: string,
   args: string[],
-  env: NodeJS.ProcessEnv = {},
+  env: Record<string, string> = {},
 ): Promise<{ seconds: number; stdout: string; stderr: string }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { env: childEnv(env), maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} failed: ${stderr || err.message}`));
       else resolve({ seconds: (performance.now() - start) / 1000, stdout, stderr });
     });
@@ -105,7 +110,11 @@ export interface Service {
 }
 
 /** Starts `earshot serve` on `dataDir` (reused across restarts) and waits until /health answers. */
-export async function startService(dataDir: string, env: NodeJS.ProcessEnv = {}, token?: string): Promise<Service> {
+export async function startService(
+  dataDir: string,
+  env: Record<string, string> = {},
+  token?: string,
+): Promise<Service> {
   const port = await freePort();
   let tok = token;
   if (!tok) {
@@ -121,7 +130,7 @@ export async function startService(dataDir: string, env: NodeJS.ProcessEnv = {},
     tok = stdout.trim().split(/\s+/).at(-1) as string;
   }
   const proc = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, EARSHOT_DATA_DIR: dataDir, EARSHOT_PORT: String(port), EARSHOT_LOG_LEVEL: 'warn', ...env },
+    env: childEnv({ EARSHOT_DATA_DIR: dataDir, EARSHOT_PORT: port, EARSHOT_LOG_LEVEL: 'warn', ...env }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

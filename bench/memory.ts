@@ -9,6 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { longSpeech } from '../test/helpers/audio-fixtures.js';
+import { childEnv } from '../test/helpers/child-env.js';
 import { CLI, log, sampleRss } from './lib.js';
 
 const lengths = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 60)];
@@ -21,9 +22,7 @@ async function measure(minutes: number) {
   const child = spawn(
     process.execPath,
     [CLI, 'transcribe', speech.path, '-f', 'json', '-o', out, '-c', '2', '--no-progress'],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    { env: childEnv(), stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const sampler = sampleRss(child.pid as number);
   const code = await new Promise<number | null>((r) => child.once('exit', r));

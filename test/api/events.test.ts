@@ -158,9 +158,8 @@ describe('server-sent events', () => {
     const c1 = await sse('/v1/events', s.tokens.alice);
     const c2 = await sse('/v1/events', s.tokens.root);
     await Promise.all([c1, c2].map((c) => c.waitFor((m) => m.length >= 1)));
-    const started = Date.now();
+    // The clients never hang up by themselves: close() returns only if it ends their streams.
     await s.close();
-    expect(Date.now() - started).toBeLessThan(5_000);
     await c1.waitEnd();
     await c2.waitEnd();
   });
@@ -196,11 +195,10 @@ describe('?wait=true', () => {
     expect((await json<Json>(slow)).status).toBe('queued');
     await s.close();
 
-    s = await startServer({ config: { syncMaxSeconds: 1 } });
-    const started = Date.now();
+    // A wait past the test's timeout: the answer can only come in time if the server does not wait.
+    s = await startServer({ config: { syncMaxSeconds: 1 }, tuning: { syncWaitTimeoutMs: 600_000 } });
     const big = await call(s, 'POST', '/v1/tasks?wait=1', { token: s.tokens.alice, body: form(await clip(), 'a.wav') });
     expect(big.status).toBe(202);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('returns 200 with the failed task and no transcript when it fails', async () => {

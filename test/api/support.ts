@@ -67,10 +67,13 @@ export async function upload(
   return json(res);
 }
 
-/** Polls a condition (not a fixed sleep): resolves as soon as it holds, fails after `timeoutMs`. */
+/**
+ * Polls a condition (not a fixed sleep): resolves as soon as it holds, fails after `timeoutMs`.
+ * Deadlines here and below only bound how long a hang takes to report: generous, for loaded machines.
+ */
 export async function until<T>(
   fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -232,7 +235,7 @@ export class SseClient {
   }
 
   /** Resolves once `pred` holds for the messages received so far (or rejects after `timeoutMs`). */
-  async waitFor(pred: (msgs: SseMessage[]) => boolean, timeoutMs = 10_000): Promise<SseMessage[]> {
+  async waitFor(pred: (msgs: SseMessage[]) => boolean, timeoutMs = 60_000): Promise<SseMessage[]> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.messages)) {
       if (this.ended) throw new Error(`stream ended; got ${JSON.stringify(this.messages.map((m) => m.event))}`);
@@ -250,7 +253,7 @@ export class SseClient {
   }
 
   /** Resolves when the server ends the stream. */
-  async waitEnd(timeoutMs = 10_000): Promise<void> {
+  async waitEnd(timeoutMs = 60_000): Promise<void> {
     await Promise.race([
       this.pump,
       new Promise((_, reject) => setTimeout(() => reject(new Error('stream did not end')), timeoutMs).unref()),

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeToPcm } from '../../src/audio/decode.js';
 import { SpeechDetector, type SpeechRegion, type VadFrame } from '../../src/audio/vad.js';
 import { concatWithSilence, makeSilence, mediaDuration, synthSpeech } from '../helpers/audio-fixtures.js';
@@ -55,17 +55,9 @@ describe('SpeechDetector (Silero)', () => {
     }
   });
 
-  let timing = '';
-  afterAll(() => {
-    if (timing) console.log(timing);
-  });
-
+  // Speed per frame is measured by bench/audio-memory.ts, not here.
   it('finds the sentences, and nothing in the pauses between them', async () => {
-    const started = performance.now();
-    const { frames, regions } = await detect(pcm, [4096]);
-    const ms = performance.now() - started;
-    timing = `VAD: ${frames.length} frames in ${ms.toFixed(0)} ms = ${(ms / frames.length).toFixed(3)} ms/frame (incl. model load)`;
-
+    const { regions } = await detect(pcm, [4096]);
     expect(regions.length).toBeGreaterThanOrEqual(SENTENCES.length);
     for (const r of regions) {
       const start = r.startSample / SR;

@@ -55,16 +55,29 @@ describe('earshot transcribe (real PocketSphinx on real LibriVox speech)', () =>
     expect((await readFile(`${base}.txt`, 'utf8')).trim().split(/\s+/)).toEqual(json.text.split(' '));
   });
 
-  it('streams segments to stdout in order with --stream', async () => {
+  it("streams each chunk's segments to stdout in recording order as soon as it is recognised (--stream)", async () => {
     const file = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
-    const res = await runCli(['transcribe', file, '--stream', '-o', '-', '-f', 'txt', '--max-chunk-seconds', '3']);
-    expect(res.code, res.stderr).toBe(0);
-    const lines = res.stdout.trim().split('\n');
-    expect(lines.length).toBeGreaterThan(1);
-    const starts = lines
-      .map((l) => /^\[(\d\d):(\d\d):(\d\d\.\d+) -->/.exec(l))
-      .map((m) => Number(m?.[3]) + 60 * Number(m?.[2]));
+    // One chunk at a time, so engine call N is chunk N and the chunks finish in order.
+    const args = ['transcribe', file, '--stream', '-o', '-', '-f', 'txt', '--max-chunk-seconds', '3', '-c', '1'];
+    // The same run, SIGKILLed by the fault injector as it starts the third engine call: what the
+    // first two chunks gave must already be on stdout. A CLI that printed only at the end prints nothing.
+    const [full, cut] = await Promise.all([
+      runCli(args),
+      runCli(args, { EARSHOT_TEST_FAULTS: JSON.stringify({ crashOn: 3 }) }),
+    ]);
+    expect(full.code, full.stderr).toBe(0);
+    const lines = linesOf(full.stdout);
+    expect(lines.length).toBeGreaterThan(2);
+    const cues = lines.map(parseStreamLine);
+    const starts = cues.map((c) => c.start);
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    for (const c of cues) expect(c.end).toBeGreaterThan(c.start);
+
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    const early = linesOf(cut.stdout);
+    expect(early.length).toBeGreaterThan(0);
+    expect(early.length).toBeLessThan(lines.length);
+    expect(early).toEqual(lines.slice(0, early.length));
   });
 
   it('gives an empty transcript for silence', async () => {
@@ -119,3 +132,13 @@ describe('earshot transcribe: bad input', () => {
     expect(help.stdout).toMatch(/--format/);
   });
 });
+
+const linesOf = (text: string): string[] => text.split('\n').filter((l) => l !== '');
+
+/** One `--stream` line, `[HH:MM:SS.mmm --> HH:MM:SS.mmm] text`, as seconds; throws on anything else. */
+function parseStreamLine(line: string): { start: number; end: number; text: string } {
+  const m = /^\[(\d\d):(\d\d):(\d\d\.\d\d\d) --> (\d\d):(\d\d):(\d\d\.\d\d\d)\] (\S.*)$/.exec(line);
+  if (m === null) throw new Error(`not a --stream line: ${JSON.stringify(line)}`);
+  const seconds = (h?: string, min?: string, sec?: string) => Number(h) * 3600 + Number(min) * 60 + Number(sec);
+  return { start: seconds(m[1], m[2], m[3]), end: seconds(m[4], m[5], m[6]), text: m[7] as string };
+}

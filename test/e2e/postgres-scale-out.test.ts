@@ -1,30 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childEnv } from '../helpers/child-env.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { freshPgSchema, type TestSchema } from '../helpers/pg.js';
+import { listeningUrl, within } from '../helpers/service/processes.js';
 
 const CLIPS = ['0880', '0930'].map(
   (c) => `/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-${c}.wav`,
 );
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
+/** Starts `earshot <args>` with a clean environment and its output piped (the caller must read it). */
+function start(args: string[], env: Record<string, string>, logLevel = 'warn'): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    env: childEnv({ EARSHOT_LOG_LEVEL: logLevel, EARSHOT_LOG_FORMAT: 'json', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-function start(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/** Copies a child's output to the test's stderr (kept visible for failures). */
+function forward(p: ChildProcess): ChildProcess {
+  p.stdout?.pipe(process.stderr, { end: false });
+  p.stderr?.pipe(process.stderr, { end: false });
+  return p;
 }
 
 function stop(p: ChildProcess): Promise<void> {
@@ -53,21 +53,19 @@ describe('PostgreSQL deployment: API and workers as separate processes', () => {
     const added = await runCli(['users', 'add', 'carol'], env);
     expect(added.code, added.stderr).toBe(0);
     token = added.stdout.trim().split(/\s+/).at(-1) as string;
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    procs.push(start(['serve', '--workers', '0', '--port', String(port)], env));
-    procs.push(start(['worker'], { ...env, EARSHOT_WORKER_ID: 'pg-a' }));
-    procs.push(start(['worker'], { ...env, EARSHOT_WORKER_ID: 'pg-b' }));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ok = await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error('server did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Port 0: the OS picks a free port, so nothing else on the machine can take it in between.
+    // Logged at level info for its listening line; listeningUrl keeps reading (and dropping) the rest.
+    const server = start(['serve', '--workers', '0', '--port', '0'], env, 'info');
+    procs.push(server);
+    procs.push(forward(start(['worker'], { ...env, EARSHOT_WORKER_ID: 'pg-a' })));
+    procs.push(forward(start(['worker'], { ...env, EARSHOT_WORKER_ID: 'pg-b' })));
+    const exited = new Promise<never>((_, reject) =>
+      server.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening`))),
+    );
+    // A deadline for a hung start only; a loaded machine can take tens of seconds to start Node.
+    url = await within(Promise.race([listeningUrl(server), exited]), 90_000, () => 'server not listening after 90 s');
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).toBe(200);
   });
 
   afterAll(async () => {
@@ -90,7 +88,7 @@ describe('PostgreSQL deployment: API and workers as separate processes', () => {
       ids.push(((await res.json()) as { id: string }).id);
     }
     // The task list is the poll target here: nothing else to wait on across processes.
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 240_000;
     let counts: Record<string, number> = {};
     while (Date.now() < deadline) {
       const res = await fetch(`${url}/v1/tasks?limit=100`, { headers: { authorization: `Bearer ${token}` } });

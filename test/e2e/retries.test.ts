@@ -55,12 +55,12 @@ describe('retries and limits (real processes)', () => {
 
     const retrying = await events.waitFor(
       (e) => e.event === 'progress' && taskOf(e).status === 'queued' && taskOf(e).error !== null,
-      30_000,
+      60_000,
       'the retrying event',
     );
     expect(taskOf(retrying).error?.code).toBe('engine_failed');
     expect(taskOf(retrying).attempts).toBe(1);
-    const done = await svc.waitForStatus(task.id, 'succeeded', 30_000);
+    const done = await svc.waitForStatus(task.id, 'succeeded');
     expect(done.attempts).toBe(2);
     expect(done.error).toBeNull();
     expect((await svc.transcript(task.id)).text).toMatch(/fox/);
@@ -74,9 +74,8 @@ describe('retries and limits (real processes)', () => {
     const failedAt = failed[0]?.createdAt as number;
     expect(failed[0]?.data.runAt).toBe(failedAt + backoffMs);
     expect(failedAt).toBeGreaterThan(first?.createdAt as number);
-    // Not before the backoff, and not much after it (an idle worker looks for work every second).
+    // Not before the backoff. (How soon after it depends on the machine's load, so it is not asserted.)
     expect((second?.createdAt as number) - failedAt).toBeGreaterThanOrEqual(backoffMs);
-    expect((second?.createdAt as number) - failedAt).toBeLessThan(backoffMs + 3000);
     events.close();
   });
 
@@ -84,7 +83,7 @@ describe('retries and limits (real processes)', () => {
     const svc = await service({ EARSHOT_MAX_ATTEMPTS: 3 }, { failFirst: 1_000_000 });
     const task = await svc.upload(short);
     const events = await svc.taskEvents(task.id);
-    const end = await events.waitFor((e) => e.event === 'error', 30_000, 'the error event');
+    const end = await events.waitFor((e) => e.event === 'error', 60_000, 'the error event');
 
     const failed = taskOf(end);
     expect(failed.status).toBe('failed');
@@ -104,13 +103,14 @@ describe('retries and limits (real processes)', () => {
   });
 
   it('an attempt over its time budget is aborted with time_budget_exceeded and retried', async () => {
-    // Budget: 1 s whatever the duration; each engine call takes 3 s, so every attempt overruns.
+    // Budget: 1 s whatever the duration. Each engine call would take 10 minutes, past the test's
+    // own timeout: the task can only end in time if the budget aborts both attempts.
     const svc = await service(
       { EARSHOT_TIME_BUDGET_BASE_SECONDS: 1, EARSHOT_TIME_BUDGET_FACTOR: 0, EARSHOT_MAX_ATTEMPTS: 2 },
-      { delayMs: 3000 },
+      { delayMs: 600_000 },
     );
     const task = await svc.upload(short);
-    const failed = await svc.waitForStatus(task.id, 'failed', 30_000);
+    const failed = await svc.waitForStatus(task.id, 'failed');
     expect(failed.attempts).toBe(2);
     expect(failed.error?.code).toBe('time_budget_exceeded');
     expect(failed.error?.message).toMatch(/time budget of 1 s/);
@@ -120,13 +120,12 @@ describe('retries and limits (real processes)', () => {
     expect(retrying.map((e) => e.data.errorCode)).toEqual(['time_budget_exceeded']);
     const [first, second] = claims(log);
     expect(claims(log)).toHaveLength(2);
-    // The first attempt was stopped at its budget, not when the slow engine call would have ended.
+    // The first attempt ran for its whole budget before it was stopped.
     const attemptMs = (retrying[0]?.createdAt as number) - (first?.createdAt as number);
     expect(attemptMs).toBeGreaterThanOrEqual(1000);
-    expect(attemptMs).toBeLessThan(2800);
     expect(second?.createdAt).toBeGreaterThan(retrying[0]?.createdAt as number);
     // The worker survived both aborts and is ready for more.
-    const [worker] = await svc.waitForWorkers(([w]) => w?.state === 'idle', 5_000);
+    const [worker] = await svc.waitForWorkers(([w]) => w?.state === 'idle');
     expect(worker?.restarts).toBe(0);
   });
 
@@ -150,8 +149,8 @@ describe('retries and limits (real processes)', () => {
     expect(await svc.json('/v1/admin/workers', {}, 'root')).toMatchObject({ paused: true });
 
     expect(await svc.json('/v1/admin/resume', { method: 'POST' }, 'root')).toEqual({ paused: false });
-    await svc.waitForStatus(a.id, 'succeeded', 30_000);
-    await svc.waitForStatus(b.id, 'succeeded', 30_000);
+    await svc.waitForStatus(a.id, 'succeeded');
+    await svc.waitForStatus(b.id, 'succeeded');
     const c = await svc.upload(short);
     expect(c.status).toBe('queued');
   });

@@ -5,7 +5,7 @@ import type { Segment } from '../../src/core/transcript.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { EnginePool } from '../../src/engines/engine-pool.js';
 import { PocketSphinxEngine } from '../../src/engines/pocketsphinx/pocketsphinx.engine.js';
-import { type Clip, ensureNativeServer, loadLibrivox } from './librivox.js';
+import { type Clip, ensureNativeServer, loadLibrivox, TEST_ENGINE_DEADLINES } from './librivox.js';
 
 let clips: Clip[];
 /** Results of one engine decoding the clips one after another: what the pool must reproduce. */
@@ -14,23 +14,47 @@ const sequential = new Map<string, Segment[]>();
 beforeAll(async () => {
   ensureNativeServer();
   clips = loadLibrivox();
-  const engine = new PocketSphinxEngine();
+  const engine = new PocketSphinxEngine(TEST_ENGINE_DEADLINES);
   await engine.load();
   for (const clip of clips) sequential.set(clip.id, await engine.recognize(clip.pcm, { language: 'en' }));
   await engine.release();
 });
 
+/** A real engine that remembers every decoder process it started, so tests can check they are gone. */
+class TrackedEngine extends PocketSphinxEngine {
+  readonly pids: number[] = [];
+
+  override async load(): Promise<void> {
+    await super.load();
+    if (this.pid !== undefined && !this.pids.includes(this.pid)) this.pids.push(this.pid);
+  }
+}
+
 /** Counts the instances the pool creates, so tests can see which engines did the work. */
-function trackingFactory(): { factory: () => Engine; engines: PocketSphinxEngine[] } {
-  const engines: PocketSphinxEngine[] = [];
+function trackingFactory(): { factory: () => Engine; engines: TrackedEngine[] } {
+  const engines: TrackedEngine[] = [];
   return {
     engines,
     factory: () => {
-      const e = new PocketSphinxEngine();
+      const e = new TrackedEngine(TEST_ENGINE_DEADLINES);
       engines.push(e);
       return e;
     },
   };
+}
+
+/**
+ * Whether the OS still has a process with this pid. Called once close()/load() has returned: the
+ * engine waits for its decoder's exit event before resolving, so the process must be gone already.
+ */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
 }
 
 const shortest = (): Clip => clips.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -104,17 +128,23 @@ describe('EnginePool with real PocketSphinx instances', () => {
 
   it('close() rejects waiting jobs and stops every decoder process', async () => {
     const { factory, engines } = trackingFactory();
-    const pool = new EnginePool(factory, { size: 1 });
+    const pool = new EnginePool(factory, { size: 2 });
     await pool.load();
+    const pids = engines.flatMap((e) => e.pids);
+    expect(pids).toHaveLength(2);
+    expect(pids.every(exists)).toBe(true);
     const clip = shortest();
-    const running = pool.recognize(clip.pcm, { language: 'en' }).catch((e: unknown) => e);
-    const waiting = pool.recognize(clip.pcm, { language: 'en' }).catch((e: unknown) => e);
+    const [first, second, waiting] = [1, 2, 3].map(() =>
+      pool.recognize(clip.pcm, { language: 'en' }).catch((e: unknown) => e),
+    );
     await nextTurn();
+    expect(pool.stats).toEqual({ busy: 2, queued: 1 });
     await pool.close();
     expect(await waiting).toBeInstanceOf(AbortedError);
-    // The running job either finished before close() or failed with its released engine.
-    await running;
-    expect(engines[0]?.pid).toBeUndefined();
+    // The running jobs either finished before close() or failed with their released engines.
+    await Promise.all([first, second]);
+    // close() resolved only once both decoder processes, the busy one and the idle one, had exited.
+    expect(pids.filter(exists)).toEqual([]);
     await expect(pool.recognize(clip.pcm, { language: 'en' })).rejects.toBeInstanceOf(AbortedError);
   });
 
@@ -130,7 +160,10 @@ describe('EnginePool with real PocketSphinx instances', () => {
     );
     await expect(pool.load()).rejects.toThrow(/exited with code 1/);
     expect(engines).toHaveLength(1);
-    expect(engines[0]?.pid).toBeUndefined();
+    // The instance that did load was released: its decoder process is gone, not orphaned.
+    const pids = engines.flatMap((e) => e.pids);
+    expect(pids).toHaveLength(1);
+    expect(pids.filter(exists)).toEqual([]);
     await expect(pool.load()).rejects.toThrow(/exited with code 1/);
   });
 

@@ -74,3 +74,10 @@ export function ensureNativeServer(): void {
     { cwd: ROOT, stdio: 'inherit' },
   );
 }
+
+/**
+ * Engine deadlines for tests: the engine's own (30 s to load, 30 s + 2 s per audio second to answer)
+ * suit a server, but a test machine busy with other work can be slower, and these tests are about
+ * results and failures, not speed. The test timeout stays the bound on a real hang.
+ */
+export const TEST_ENGINE_DEADLINES = { loadTimeoutMs: 240_000, timeoutBaseMs: 240_000 } as const;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { EngineError } from '../../core/errors/index.js';
 import type { Segment } from '../../core/transcript.js';
-import { abortedError, throwIfAborted } from '../abort.js';
+import { abortedError, raceAbort, throwIfAborted } from '../abort.js';
 import type { Engine, RecognizeOptions } from '../engine.js';
 
 /**
@@ -19,6 +19,12 @@ export interface FaultConfig {
   failOn?: number[];
   /** On this call number the whole process SIGKILLs itself, like an OOM kill or a segfault. */
   crashOn?: number;
+  /**
+   * These call numbers hang until their signal aborts them, like a stuck engine. A test that must
+   * interrupt a task mid-run stalls the calls after the ones it wants done, so the interruption lands
+   * at that point whatever the machine's load (a delay only makes it likely).
+   */
+  stallOn?: number[];
 }
 
 const faultSchema = z
@@ -27,6 +33,7 @@ const faultSchema = z
     failFirst: z.number().int().min(0).optional(),
     failOn: z.array(z.number().int().min(1)).optional(),
     crashOn: z.number().int().min(1).optional(),
+    stallOn: z.array(z.number().int().min(1)).optional(),
   })
   .strict();
 
@@ -82,6 +89,8 @@ export class FaultyEngine implements Engine {
     this.counter.calls += 1;
     const call = this.counter.calls;
     if (this.faults.crashOn === call) process.kill(process.pid, 'SIGKILL');
+    // A promise that never settles: only the abort ends the call.
+    if (this.faults.stallOn?.includes(call)) await raceAbort(new Promise<never>(() => {}), opts.signal);
     if (this.faults.delayMs !== undefined && this.faults.delayMs > 0) {
       try {
         await sleep(this.faults.delayMs, undefined, opts.signal ? { signal: opts.signal } : {});

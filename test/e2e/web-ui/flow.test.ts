@@ -37,7 +37,7 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'earshot-web-'));
-  server = await startChildServer(path.join(tmp, 'data'));
+  server = await startChildServer();
   baseUrl = server.url;
   token = server.token;
   expect(token.length).toBeGreaterThan(10);

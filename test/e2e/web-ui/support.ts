@@ -2,13 +2,13 @@
  * Shared setup of the web UI suites: a fresh build of the UI, real headless Chromium, and the ways the
  * suites reach a server (an in-process API over real SQLite, or `earshot serve` as a child process).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { open, readdir, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type StartServerOptions, startServer, type TestServer } from '../../helpers/server.js';
+import { startService } from '../../helpers/service/index.js';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -111,27 +111,6 @@ export function row(page: Page, name: string) {
   return page.getByTestId('task-row').filter({ has: page.getByRole('link', { name }) });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * The environment of a child server: this process's minus every EARSHOT_* variable (a developer's
- * shell must not change what the test runs), plus exactly the settings given.
- */
-export function cleanEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('EARSHOT_'));
-  return { ...Object.fromEntries(inherited), ...settings };
-}
-
 export interface ChildServer {
   url: string;
   token: string;
@@ -139,53 +118,12 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** `earshot serve` with one real worker, a user `alice`, and a clean environment. */
-export async function startChildServer(dataDir: string): Promise<ChildServer> {
+/**
+ * `earshot serve` as a child process with one real worker and a user `alice`, through the shared e2e
+ * service helper (clean environment, port 0, its own process group killed on stop).
+ */
+export async function startChildServer(): Promise<ChildServer> {
   await ensureWebBuild();
-  const env = cleanEnv({ EARSHOT_DATA_DIR: dataDir, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_AUTH: 'token' });
-  const added = await run('node', [CLI, 'users', 'add', 'alice', '--data-dir', dataDir], { env });
-  const token = added.stdout.trim().split(/\s+/).at(-1) ?? '';
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn('node', [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  await waitForReady(url, child, () => log, 60_000);
-  return {
-    url,
-    token,
-    log: () => log,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const hard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(hard);
-    },
-  };
-}
-
-/** Resolves once /ready answers 200; rejects early if the server process exits. */
-async function waitForReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${log()}`)));
-  });
-  const poll = (async () => {
-    while (Date.now() < deadline) {
-      const ok = await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`server not ready after ${timeoutMs} ms:\n${log()}`);
-  })();
-  await Promise.race([poll, exited]);
+  const svc = await startService();
+  return { url: svc.url, token: svc.tokens.alice, log: () => svc.output(), stop: () => svc.stop() };
 }

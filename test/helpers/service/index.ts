@@ -15,11 +15,10 @@ export { EventStream, type SseEvent } from './event-stream.js';
 export {
   E2E_ENV,
   type ExitInfo,
-  isolatedCliEnv,
   type ServiceOptions,
   type TranscriptJson,
   type User,
   type WorkerView,
 } from './options.js';
-export { childPids, processAlive, waitForExit } from './processes.js';
+export { childPids, listeningUrl, processAlive, waitForExit } from './processes.js';
 export { Service, startService } from './service.js';

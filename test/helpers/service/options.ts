@@ -43,16 +43,3 @@ export interface ExitInfo {
 export type TranscriptJson = Transcript;
 
 export type User = 'alice' | 'root';
-
-/**
- * Environment overrides for a CLI run (`runCli` starts from process.env): the machine's own EARSHOT_*
- * variables are blanked (an empty value counts as unset), so only `extra` configures the run.
- */
-export function isolatedCliEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const blank = Object.fromEntries(
-    Object.keys(process.env)
-      .filter((k) => k.startsWith('EARSHOT_'))
-      .map((k) => [k, '']),
-  );
-  return { ...blank, EARSHOT_LOG_FORMAT: 'json', ...extra };
-}

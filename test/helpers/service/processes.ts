@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -54,4 +55,30 @@ export async function within<T>(promise: Promise<T>, ms: number, message: () => 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Resolves with the URL an `earshot serve` child logs once it listens (JSON logs at level info or
+ * lower; start it on port 0 so the OS picks a free port and no other process can take it first).
+ * Every chunk of its stdout and stderr is also passed to `onText`.
+ */
+export function listeningUrl(child: ChildProcess, onText: (text: string) => void = () => {}): Promise<string> {
+  return new Promise<string>((resolve) => {
+    let pending = '';
+    const onData = (buf: Buffer) => {
+      const text = buf.toString('utf8');
+      onText(text);
+      pending += text;
+      let nl = pending.indexOf('\n');
+      while (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        const m = /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(line);
+        if (m?.[1]) resolve(m[1].replace('localhost', '127.0.0.1'));
+        nl = pending.indexOf('\n');
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
 }

@@ -2,11 +2,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childEnv } from '../child-env.js';
 import { CLI, runCli } from '../cli.js';
-import { E2E_ENV, type ExitInfo, isolatedCliEnv, type ServiceOptions, type User, type WorkerView } from './options.js';
-import { within } from './processes.js';
+import { E2E_ENV, type ExitInfo, type ServiceOptions, type User, type WorkerView } from './options.js';
+import { listeningUrl, within } from './processes.js';
 
-const STARTUP_TIMEOUT_MS = 30_000;
+/**
+ * Deadlines, not waits: each only bounds how long a hung start takes to report. They are generous
+ * because a loaded machine (CI runners, parallel test files) can take tens of seconds to start Node
+ * and load the engines' models.
+ */
+const STARTUP_TIMEOUT_MS = 90_000;
+const WORKERS_READY_TIMEOUT_MS = 90_000;
 const LOG_KEEP_CHARS = 400_000;
 
 /**
@@ -28,16 +35,12 @@ export abstract class ServerProcess {
     readonly dataDir: string,
     private readonly opts: ServiceOptions,
   ) {
-    // The machine's own EARSHOT_* variables must not leak into a test service.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EARSHOT_')));
-    const extra = Object.fromEntries(Object.entries(opts.env ?? {}).map(([k, v]) => [k, String(v)]));
-    this.env = {
-      ...(inherited as Record<string, string>),
+    this.env = childEnv({
       ...E2E_ENV,
-      ...extra,
+      ...opts.env,
       EARSHOT_DATA_DIR: dataDir,
       ...(opts.faults ? { EARSHOT_TEST_FAULTS: JSON.stringify(opts.faults) } : {}),
-    };
+    });
   }
 
   /** Polls the admin API until the workers match `pred`. */
@@ -89,7 +92,7 @@ export abstract class ServerProcess {
   async createUsers(): Promise<void> {
     const add = async (name: User, admin: boolean) => {
       const args = ['users', 'add', name, ...(admin ? ['--admin'] : []), '--data-dir', this.dataDir];
-      const r = await runCli(args, isolatedCliEnv({ EARSHOT_LOG_LEVEL: 'error' }));
+      const r = await runCli(args, { EARSHOT_LOG_LEVEL: 'error' });
       const token = r.stdout.trim().split(/\s+/).pop();
       if (r.code !== 0 || !token) throw new Error(`users add ${name} failed (${r.code}): ${r.stderr}`);
       this.tokens[name] = token;
@@ -111,24 +114,7 @@ export abstract class ServerProcess {
     this.groups.add(child.pid);
     this.child = child;
     this.baseUrl = '';
-    const listening = new Promise<string>((resolve) => {
-      let pending = '';
-      const onData = (buf: Buffer) => {
-        const text = buf.toString('utf8');
-        this.append(text);
-        pending += text;
-        let nl = pending.indexOf('\n');
-        while (nl >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          const m = /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(line);
-          if (m?.[1]) resolve(m[1]);
-          nl = pending.indexOf('\n');
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-    });
+    const listening = listeningUrl(child, (text) => this.append(text));
     this.exit = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
@@ -140,9 +126,9 @@ export abstract class ServerProcess {
       STARTUP_TIMEOUT_MS,
       () => `server not listening after ${STARTUP_TIMEOUT_MS} ms:\n${this.tail()}`,
     );
-    this.baseUrl = url.replace('localhost', '127.0.0.1');
+    this.baseUrl = url;
     await this.until('/health answers', async () => (await fetch(`${this.baseUrl}/health`)).ok, {
-      timeoutMs: 10_000,
+      timeoutMs: STARTUP_TIMEOUT_MS,
     });
     const workers = Number(this.env.EARSHOT_WORKERS);
     if (workers > 0 && this.opts.waitForWorkers !== false) {
@@ -150,7 +136,7 @@ export abstract class ServerProcess {
       // released task at once and stays busy for as long as the task takes, which load stretches).
       await this.waitForWorkers(
         (ws) => ws.length === workers && ws.every((w) => w.state === 'idle' || w.state === 'busy'),
-        20_000,
+        WORKERS_READY_TIMEOUT_MS,
       );
     }
   }

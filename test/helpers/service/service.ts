@@ -82,7 +82,7 @@ export class Service extends ServerProcess {
     return (await this.workers()).map((w) => w.pid).filter((p): p is number => p !== null);
   }
 
-  async waitForWorkers(pred: (ws: WorkerView[]) => boolean, timeoutMs = 15_000): Promise<WorkerView[]> {
+  async waitForWorkers(pred: (ws: WorkerView[]) => boolean, timeoutMs = 60_000): Promise<WorkerView[]> {
     let last: WorkerView[] = [];
     await this.until(
       () => `workers to match (last: ${JSON.stringify(last)})`,

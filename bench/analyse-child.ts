@@ -1,9 +1,9 @@
 /**
- * Runs one analysis in a fresh process and prints its peak memory as JSON, so tests and benches
+ * Runs one analysis in a fresh process and prints its peak memory as JSON, so bench/audio-memory.ts
  * can compare recordings of different lengths without sharing a heap.
- * Usage: node --import tsx test/audio/analyse-child.ts <media> <spool>
+ * Usage: node --import tsx bench/analyse-child.ts <media> <spool>
  */
-import { analyseAudio } from '../../src/audio/plan-audio.js';
+import { analyseAudio } from '../src/audio/plan-audio.js';
 
 const [media, spoolPath] = process.argv.slice(2);
 if (!media || !spoolPath) throw new Error('usage: analyse-child.ts <media> <spool>');
