@@ -60,6 +60,10 @@ export class EventStreamService {
     sink.onClose(hub.subscribe(filter, sink));
     try {
       sink.open();
+      // Without Last-Event-ID the stream starts at the snapshot: events logged before it was read
+      // are reflected in it (a client re-reads the partial transcript once the snapshot arrives),
+      // and the hub, which may not have dispatched them yet, must not repeat them afterwards.
+      if (req.lastEventId === null) sink.resumeAfter(await store.latestEventSeq());
       sink.snapshot(await this.snapshot(scope, req.taskId));
       if (req.lastEventId !== null) await this.replay(sink, filter, req.lastEventId);
       sink.goLive();

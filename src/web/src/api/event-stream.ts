@@ -74,8 +74,12 @@ export class EventStream {
       this.handlers.onState?.('reconnecting');
       if (source.readyState === EventSource.CLOSED) this.reopenLater();
     });
+    // Without an id to resume from, the server starts the stream at its snapshot: anything the owner
+    // read before it (a partial transcript) may lack what happened in between, so it re-reads.
+    const fromSnapshot = this.lastId === null;
     source.addEventListener('snapshot', (e) => {
       this.handlers.onSnapshot?.(this.read<{ tasks?: Task[] }>(e)?.tasks ?? []);
+      if (fromSnapshot) this.handlers.onResync?.();
     });
     for (const type of TASK_VIEW_STREAM_EVENTS) {
       source.addEventListener(type, (e) => {
