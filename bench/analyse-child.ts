@@ -13,14 +13,14 @@ const maxRssMB = (): number => Math.round((process.resourceUsage().maxRSS / 1024
 // after this point is what would scale with the recording's length.
 let warmRssMB: number | null = null;
 const started = performance.now();
-const { spool, chunks, totalSamples } = await analyseAudio(media, {
+const { audio, chunks, totalSamples } = await analyseAudio(media, {
   spoolPath,
   onProgress: (seconds) => {
     if (seconds >= 30) warmRssMB ??= maxRssMB();
   },
 });
 const elapsedMs = performance.now() - started;
-await spool.close();
+await audio.close();
 process.stdout.write(
   `${JSON.stringify({
     audioSeconds: totalSamples / 16000,

@@ -1,3 +1,5 @@
+import { BoundedQueue } from '../core/async/bounded-queue.js';
+import { AbortedError } from '../core/errors/aborted.error.js';
 import type { ChunkPlan } from '../core/task.js';
 import { SAMPLE_RATE } from '../core/task.js';
 import { ChunkPlanner, type ChunkPlannerOptions } from './chunk-planner.js';
@@ -5,11 +7,20 @@ import { decodeToPcm } from './decode.js';
 import { PcmSpool } from './pcm-spool.js';
 import { SpeechDetector, type SpeechDetectorOptions } from './vad.js';
 
-/** Options shared by full analysis and plain spooling. */
+/**
+ * Planned chunks an analysis may hold for its consumer before decoding pauses. Memory is not the
+ * reason (plans are three numbers, the PCM is on disk): it keeps a task that fails, is cancelled or
+ * is recognised slowly from decoding and VAD-ing hours ahead of use, on cores the engines need, and
+ * gives a live source the same per-session bound. Four chunks keep a freed engine from ever waiting
+ * for the planner, which plans a chunk in a fraction of the time one takes to recognise.
+ */
+export const PLANS_AHEAD = 4;
+
+/** Options shared by full analysis and replaying a stored plan. */
 export interface SpoolingOptions {
-  /** Where the decoded PCM goes; the file is deleted by `spool.close()`. */
+  /** Where the decoded PCM goes; the file is deleted by `close()`. */
   spoolPath: string;
-  /** Stops decoding (ffmpeg is killed) and rejects `done` with AbortedError. */
+  /** Stops decoding (ffmpeg is killed); iteration then rejects with AbortedError. */
   signal?: AbortSignal;
   /** Duration from probeMedia, if known; lets decoding detect truncated files. */
   durationSeconds?: number | null;
@@ -17,103 +28,180 @@ export interface SpoolingOptions {
   onProgress?: (decodedSeconds: number) => void;
 }
 
-export interface SpoolOnlyOptions extends SpoolingOptions {
-  /** Decode from here (whole seconds keep sample positions exact); the spool's sample 0 is this time. */
+export interface PlanAudioOptions extends SpoolingOptions, ChunkPlannerOptions {
+  /** VAD hysteresis and threads; defaults suit speech. */
+  vad?: SpeechDetectorOptions;
+  /** Planned chunks held for the consumer before decoding pauses; default PLANS_AHEAD. */
+  plansAhead?: number;
+}
+
+export interface ReplayPlanOptions extends SpoolingOptions {
+  /** Decode from here (whole seconds keep sample positions exact); earlier samples cannot be read. */
   startSeconds?: number;
 }
 
-export interface AnalyseOptions extends SpoolingOptions, ChunkPlannerOptions {
-  /** VAD hysteresis and threads; defaults suit speech. */
-  vad?: SpeechDetectorOptions;
-  /**
-   * Called with each chunk as soon as it is planned, in index order, while decoding continues. Its
-   * samples are already readable from the spool. Awaited, so a store write here is never overtaken
-   * by the next chunk.
-   */
-  onChunk?: (plan: ChunkPlan) => void | Promise<void>;
-}
-
-export interface AnalysisResult {
-  /** Length of the decoded recording, in samples at 16 kHz. */
-  totalSamples: number;
-  /** Every planned chunk, in index order (empty for a recording without speech). */
-  chunks: ChunkPlan[];
-}
-
-/** A running analysis: the spool is usable (readRange waits for data) before `done` settles. */
-export interface AudioAnalysis {
-  spool: PcmSpool;
-  done: Promise<AnalysisResult>;
-}
-
-/** A running plain spooling (no VAD), for resumed tasks whose plan is already stored. */
-export interface AudioSpooling {
-  spool: PcmSpool;
-  done: Promise<{ totalSamples: number }>;
-}
-
 /**
- * Decodes `path` once and, in the same pass, spools the PCM to disk, runs the VAD and plans chunks,
- * handing each chunk to `onChunk` as soon as it is final. The caller owns the spool and must
- * `close()` it (also on failure). `done` rejects with BadAudioError for undecodable input and
- * AbortedError when `signal` fires; a recording with no speech resolves with no chunks.
+ * A recording being decoded once into a spool file, read as the async iterable of its planned
+ * chunks, in index order (iterate it once). A chunk is yielded as soon as it is final, while
+ * decoding continues; its samples can then be read with `readRange` (which waits for them to reach
+ * the disk). The loop ends only once the whole recording is decoded, so `totalSamples` is known
+ * then. Decoding errors (BadAudioError, AbortedError) are thrown by the loop and fail pending reads.
+ * Leaving the loop early stops decoding. The caller owns the spool: `close()` it, also on failure.
  */
-export function startAnalysis(path: string, opts: AnalyseOptions): AudioAnalysis {
-  const spool = new PcmSpool(opts.spoolPath);
-  const done = (async (): Promise<AnalysisResult> => {
-    // The model loads first: a decode stream created earlier could error with nobody listening yet.
-    const detector = await SpeechDetector.create(opts.vad);
-    try {
-      const pcm = decodeToPcm(path, { signal: opts.signal, expectedSeconds: opts.durationSeconds });
-      const planner = new ChunkPlanner(opts);
-      const chunks: ChunkPlan[] = [];
-      const emit = async (plans: ChunkPlan[]): Promise<void> => {
-        for (const plan of plans) {
-          chunks.push(plan);
-          await opts.onChunk?.(plan);
-        }
-      };
-      const totalSamples = await spool.consume(pcm, {
-        onSamples: async (samples) => {
-          for (const frame of await detector.push(samples)) await emit(planner.push(frame));
-        },
-        onProgress: (written) => opts.onProgress?.(written / SAMPLE_RATE),
-      });
-      const tail = await detector.flush();
-      for (const frame of tail.frames) await emit(planner.push(frame));
-      await emit(planner.finish(totalSamples, tail.lastRegion));
-      return { totalSamples, chunks };
-    } finally {
-      await detector.release();
-    }
-  })();
-  return { spool, done };
+export interface PlannedAudio extends AsyncIterable<ChunkPlan> {
+  /** Samples [startSample, endSample) of the recording, waiting until they are decoded. */
+  readRange(startSample: number, endSample: number): Promise<Int16Array>;
+  /** Length of the recording in samples once it is fully decoded; null until then. */
+  readonly totalSamples: number | null;
+  /** Stops decoding, fails pending reads with AbortedError, deletes the spool file. Idempotent. */
+  close(): Promise<void>;
 }
 
-/**
- * `startAnalysis`, awaited. On failure the spool is closed (and its file deleted) before the error
- * is rethrown; on success the caller owns the returned spool.
- */
-export async function analyseAudio(path: string, opts: AnalyseOptions): Promise<AnalysisResult & { spool: PcmSpool }> {
-  const { spool, done } = startAnalysis(path, opts);
-  try {
-    return { ...(await done), spool };
-  } catch (err: unknown) {
-    await spool.close();
-    throw err;
+/** Hands one planned chunk to the consumer, waiting while it has enough of them. */
+type Push = (plan: ChunkPlan) => Promise<void>;
+/** Decodes into `spool`, pushing plans as they are made; resolves with the samples spooled. */
+type Producer = (spool: PcmSpool, signal: AbortSignal, push: Push) => Promise<number>;
+
+class SpooledAudio implements PlannedAudio {
+  private readonly spool: PcmSpool;
+  private readonly plans: BoundedQueue<ChunkPlan>;
+  private readonly stop = new AbortController();
+  private total: number | null = null;
+  private iterated = false;
+
+  /** `offset`: the recording's sample at which decoding starts (spool sample 0). */
+  constructor(
+    spoolPath: string,
+    private readonly offset: number,
+    capacity: number,
+    signal: AbortSignal | undefined,
+    produce: Producer,
+  ) {
+    this.spool = new PcmSpool(spoolPath);
+    this.plans = new BoundedQueue(capacity);
+    const decoding = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
+    produce(this.spool, decoding, (plan) => this.plans.push(plan)).then(
+      (spooled) => {
+        this.total = spooled + offset;
+        this.plans.end();
+      },
+      (err: unknown) => this.plans.fail(err),
+    );
+  }
+
+  get totalSamples(): number | null {
+    return this.total;
+  }
+
+  readRange(startSample: number, endSample: number): Promise<Int16Array> {
+    return this.spool.readRange(startSample - this.offset, endSample - this.offset);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ChunkPlan> {
+    if (this.iterated) throw new Error('the chunks of a PlannedAudio can be iterated only once');
+    this.iterated = true;
+    return {
+      next: () => this.plans.next(),
+      return: async () => {
+        this.stop.abort(new AbortedError('the consumer stopped reading chunks'));
+        return this.plans.return();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const closed = new AbortedError('audio closed');
+    this.stop.abort(closed);
+    // Fails a loop still reading (rather than ending it as if the recording were complete) and
+    // unblocks a producer waiting for room, so the VAD is released.
+    this.plans.fail(closed);
+    await this.spool.close();
   }
 }
 
-/** Decodes and spools without VAD or planning: a resumed task already has its plan. */
-export function startSpooling(path: string, opts: SpoolOnlyOptions): AudioSpooling {
-  const spool = new PcmSpool(opts.spoolPath);
-  const pcm = decodeToPcm(path, {
-    signal: opts.signal,
-    expectedSeconds: opts.durationSeconds,
-    ...(opts.startSeconds ? { startSeconds: opts.startSeconds } : {}),
-  });
-  const done = spool
-    .consume(pcm, { onProgress: (written) => opts.onProgress?.(written / SAMPLE_RATE) })
-    .then((totalSamples) => ({ totalSamples }));
-  return { spool, done };
+/**
+ * Decodes `path` once and, in the same pass, spools the PCM to disk, runs the VAD and plans chunks.
+ * Decoding pauses while `plansAhead` planned chunks wait for the consumer, so analysis runs ahead of
+ * recognition by a bounded amount. A recording without speech yields no chunks.
+ */
+export function planAudio(path: string, opts: PlanAudioOptions): PlannedAudio {
+  return new SpooledAudio(
+    opts.spoolPath,
+    0,
+    opts.plansAhead ?? PLANS_AHEAD,
+    opts.signal,
+    async (spool, signal, push) => {
+      // The model loads first: a decode stream created earlier could error with nobody listening yet.
+      const detector = await SpeechDetector.create(opts.vad);
+      try {
+        const pcm = decodeToPcm(path, { signal, expectedSeconds: opts.durationSeconds });
+        const planner = new ChunkPlanner(opts);
+        const emit = async (plans: ChunkPlan[]): Promise<void> => {
+          for (const plan of plans) await push(plan);
+        };
+        const totalSamples = await spool.consume(pcm, {
+          // Awaited by the spool: a full plan queue stops the spool reading, and so ffmpeg decoding.
+          onSamples: async (samples) => {
+            for (const frame of await detector.push(samples)) await emit(planner.push(frame));
+          },
+          onProgress: (written) => opts.onProgress?.(written / SAMPLE_RATE),
+        });
+        const tail = await detector.flush();
+        for (const frame of tail.frames) await emit(planner.push(frame));
+        await emit(planner.finish(totalSamples, tail.lastRegion));
+        return totalSamples;
+      } finally {
+        await detector.release();
+      }
+    },
+  );
+}
+
+/**
+ * A resumed task's stored (complete) plan with the audio decoded again, without VAD or planning,
+ * from `startSeconds`. The plan is already in memory, so its chunks are yielded at once; reading
+ * one waits for its samples. The loop ends when decoding does.
+ */
+export function replayPlan(path: string, plan: readonly ChunkPlan[], opts: ReplayPlanOptions): PlannedAudio {
+  const startSeconds = opts.startSeconds ?? 0;
+  return new SpooledAudio(
+    opts.spoolPath,
+    startSeconds * SAMPLE_RATE,
+    Math.max(1, plan.length),
+    opts.signal,
+    async (spool, signal, push) => {
+      const pcm = decodeToPcm(path, {
+        signal,
+        expectedSeconds: opts.durationSeconds,
+        ...(startSeconds > 0 ? { startSeconds } : {}),
+      });
+      const pushAll = async (): Promise<void> => {
+        for (const chunk of plan) await push(chunk);
+      };
+      const [spooled] = await Promise.all([
+        spool.consume(pcm, { onProgress: (written) => opts.onProgress?.(written / SAMPLE_RATE) }),
+        pushAll(),
+      ]);
+      return spooled;
+    },
+  );
+}
+
+/**
+ * `planAudio` run to the end: every chunk and the recording's length. On failure the spool is
+ * closed (its file deleted) before the error is rethrown; on success the caller owns `audio`.
+ */
+export async function analyseAudio(
+  path: string,
+  opts: PlanAudioOptions,
+): Promise<{ audio: PlannedAudio; chunks: ChunkPlan[]; totalSamples: number }> {
+  const audio = planAudio(path, opts);
+  try {
+    const chunks: ChunkPlan[] = [];
+    for await (const chunk of audio) chunks.push(chunk);
+    return { audio, chunks, totalSamples: audio.totalSamples as number };
+  } catch (err: unknown) {
+    await audio.close();
+    throw err;
+  }
 }

@@ -108,12 +108,7 @@ async function transcribeOne(
     const transcript = await transcribe({
       mediaPath: file,
       workDir,
-      options: {
-        language: config.language,
-        formats,
-        maxChunkSeconds: config.maxChunkSeconds,
-        concurrency: config.concurrency,
-      },
+      options: { language: config.language, formats, maxChunkSeconds: config.maxChunkSeconds },
       pool,
       signal,
       log,

@@ -34,8 +34,8 @@ export interface TaskOptions {
   formats: OutputFormat[];
   /** Longest chunk sent to the engine, seconds. */
   maxChunkSeconds?: number;
-  /** Chunks recognised in parallel for this task (capped by the worker's pool). */
-  concurrency?: number;
+  // No per-task parallelism: the worker's engine pool (EARSHOT_CONCURRENCY) is shared by its tasks
+  // and its size alone sets how many chunks are recognised at once.
 }
 
 /**

@@ -1,4 +1,4 @@
-import { startAnalysis, startSpooling } from '../audio/plan-audio.js';
+import { type PlannedAudio, planAudio, replayPlan } from '../audio/plan-audio.js';
 import { probeMedia } from '../audio/probe.js';
 import { type ChunkPlan, SAMPLE_RATE } from '../core/task.js';
 
@@ -7,60 +7,42 @@ const PREROLL_SECONDS = 1;
 export interface OpenAudioOptions {
   spoolPath: string;
   maxChunkSeconds: number;
-  signal: AbortSignal;
-  /** Known duration (probed at upload); probed here when absent. */
+  signal?: AbortSignal | undefined;
+  /**
+   * The duration an earlier probe found: a number, or null when the container does not say. Only
+   * `undefined` (never probed, as for a CLI run) makes openAudio probe.
+   */
   durationSeconds?: number | null;
   /** A stored complete plan (resumed task): decode only, skip VAD, replay these chunks. */
   plan: ChunkPlan[] | null;
   /** With a plan: the first sample still to recognise; decoding may start shortly before it. */
-  resumeFromSample?: number;
-  onChunk: (plan: ChunkPlan) => void;
+  resumeFromSample: number;
 }
 
+/** The recording's planned chunks and samples, and its duration as probed (null when unknown). */
 export interface AudioSource {
+  audio: PlannedAudio;
   durationSeconds: number | null;
-  readRange(startSample: number, endSample: number): Promise<Int16Array>;
-  finished: Promise<{ totalSamples: number }>;
-  close(): Promise<void>;
 }
 
 /**
- * Probes, then starts the single decode pass. With a stored plan, its chunks are replayed as soon as
- * their samples are on disk, so recognition of a resumed task also starts at once.
+ * Probes (only if no earlier probe is known), then starts the single decode pass: a full analysis,
+ * or, with a stored plan, a replay of it that decodes only from shortly before the first chunk
+ * still to recognise.
  */
 export async function openAudio(mediaPath: string, opts: OpenAudioOptions): Promise<AudioSource> {
   const durationSeconds =
-    opts.durationSeconds ?? (await probeMedia(mediaPath, { signal: opts.signal })).durationSeconds;
-  if (opts.plan) {
-    // Skip what is already recognised, keeping a second of pre-roll so decoders and the resampler
-    // are settled when the first missing chunk starts. Whole seconds keep sample positions exact.
-    const startSeconds = Math.max(0, Math.floor((opts.resumeFromSample ?? 0) / SAMPLE_RATE) - PREROLL_SECONDS);
-    const offset = startSeconds * SAMPLE_RATE;
-    const { spool, done } = startSpooling(mediaPath, {
-      spoolPath: opts.spoolPath,
-      signal: opts.signal,
-      durationSeconds,
-      startSeconds,
-    });
-    for (const plan of opts.plan) opts.onChunk(plan);
-    return {
-      durationSeconds,
-      readRange: (s, e) => spool.readRange(s - offset, e - offset),
-      finished: done.then((r) => ({ totalSamples: r.totalSamples + offset })),
-      close: () => spool.close(),
-    };
-  }
-  const { spool, done } = startAnalysis(mediaPath, {
-    spoolPath: opts.spoolPath,
-    signal: opts.signal,
-    durationSeconds,
-    maxChunkSeconds: opts.maxChunkSeconds,
-    onChunk: opts.onChunk,
-  });
-  return {
-    durationSeconds,
-    readRange: (s, e) => spool.readRange(s, e),
-    finished: done.then((r) => ({ totalSamples: r.totalSamples })),
-    close: () => spool.close(),
-  };
+    opts.durationSeconds !== undefined
+      ? opts.durationSeconds
+      : (await probeMedia(mediaPath, { signal: opts.signal })).durationSeconds;
+  const spooling = { spoolPath: opts.spoolPath, signal: opts.signal, durationSeconds };
+  const audio = opts.plan
+    ? replayPlan(mediaPath, opts.plan, {
+        ...spooling,
+        // Skip what is already recognised, keeping a second of pre-roll so decoders and the resampler
+        // are settled when the first missing chunk starts. Whole seconds keep sample positions exact.
+        startSeconds: Math.max(0, Math.floor(opts.resumeFromSample / SAMPLE_RATE) - PREROLL_SECONDS),
+      })
+    : planAudio(mediaPath, { ...spooling, maxChunkSeconds: opts.maxChunkSeconds });
+  return { audio, durationSeconds };
 }

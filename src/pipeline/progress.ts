@@ -8,18 +8,18 @@ import { type ChunkPlan, SAMPLE_RATE } from '../core/task.js';
  */
 export class ProgressTracker {
   private readonly spans = new Map<number, number>();
+  private plannedEnd = 0;
   private doneSeconds = 0;
   private doneAtStart: number | null = null;
   private readonly startedAt = Date.now();
 
   constructor(private totalSeconds: number) {}
 
-  /** Registers planned chunks so each one's covered span is known. Idempotent per index. */
-  plan(chunks: readonly ChunkPlan[], previousEndSample: (index: number) => number): void {
-    for (const c of chunks) {
-      if (this.spans.has(c.index)) continue;
-      this.spans.set(c.index, (c.endSample - previousEndSample(c.index)) / SAMPLE_RATE);
-    }
+  /** Registers the next planned chunk (they come in index order), so its covered span is known. */
+  plan(chunk: ChunkPlan): void {
+    if (this.spans.has(chunk.index)) return;
+    this.spans.set(chunk.index, (chunk.endSample - this.plannedEnd) / SAMPLE_RATE);
+    this.plannedEnd = chunk.endSample;
   }
 
   setTotal(totalSeconds: number): void {

@@ -1,20 +1,17 @@
-import { AbortedError, EarshotError, EngineError } from '../core/errors/index.js';
+import { mapConcurrent } from '../core/async/map-concurrent.js';
+import { EarshotError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import { type ChunkCheckpoint, type ChunkPlan, SAMPLE_RATE, type TaskOptions, type TaskStage } from '../core/task.js';
-import { fullText, type Segment, type Transcript } from '../core/transcript.js';
+import { fullText, type Transcript } from '../core/transcript.js';
+import { abortedError } from '../engines/abort.js';
 import type { EnginePool } from '../engines/engine-pool.js';
-import type { StoredPlan } from '../store/task.store.js';
 import { openAudio } from './audio-source.js';
-import { mergeCheckpoints, toGlobalSegments } from './merge.js';
+import { type CheckpointSink, loadResume } from './checkpoints.js';
+import { mergeCheckpoints } from './merge.js';
 import { ProgressTracker } from './progress.js';
-import { splitSegments } from './split-segments.js';
+import { recogniseChunk } from './recognise-chunk.js';
 
-/** Where a run persists its plan and finished chunks, and finds an earlier attempt's. */
-export interface CheckpointSink {
-  load(): Promise<StoredPlan>;
-  savePlan(chunks: ChunkPlan[], complete: boolean): Promise<void>;
-  saveChunk(checkpoint: ChunkCheckpoint): Promise<void>;
-}
+export type { CheckpointSink } from './checkpoints.js';
 
 export interface PipelineProgress {
   stage: TaskStage;
@@ -28,8 +25,12 @@ export interface TranscribeJob {
   /** Private scratch folder for this run (the PCM spool lives here). */
   workDir: string;
   options: TaskOptions;
+  /** Recognises the chunks; its size is how many are recognised in parallel. */
   pool: EnginePool;
-  /** Duration from an earlier probe, if known (saves a second ffprobe). */
+  /**
+   * Duration from an earlier probe: a number, or null when the container does not say. Leave it
+   * undefined only when nothing has probed the file yet; the pipeline then probes it once.
+   */
   durationSeconds?: number | null;
   attempt?: number;
   signal?: AbortSignal;
@@ -43,164 +44,96 @@ export interface TranscribeJob {
   log?: Logger;
 }
 
-/** A chunk recognition that failed with EngineError is tried once more (the engine restarts) before the job fails. */
-const CHUNK_TRIES = 2;
+interface FinishedChunk {
+  checkpoint: ChunkCheckpoint;
+  /** Reused from an earlier attempt rather than recognised now. */
+  resumed: boolean;
+}
 
 /**
- * decode -> VAD -> chunk plan -> parallel recognition -> merge. Recognition starts as soon as the
- * first chunk is planned, while decoding continues, and at most `concurrency` chunks are in flight,
- * so memory is bounded by the chunk length, not the recording's. Finished chunks are checkpointed;
- * on a resumed attempt chunks with a matching checkpoint are reused, not recognised again.
+ * decode -> VAD -> chunk plan -> parallel recognition -> merge. The analysis yields chunks as it
+ * plans them, so recognition starts with the first chunk while decoding continues; at most
+ * `pool.size` chunks are in flight and the analysis runs only a few chunks ahead of them, so memory
+ * is bounded by the chunk length, not the recording's. Each recognised chunk is checkpointed; a
+ * resumed attempt reuses the chunks an earlier attempt checkpointed and, when that attempt finished
+ * planning, decodes only from just before the first chunk still to do.
  */
 export async function transcribe(job: TranscribeJob): Promise<Transcript> {
-  const attempt = job.attempt ?? 1;
-  const inner = new AbortController();
-  const signal = job.signal ? AbortSignal.any([job.signal, inner.signal]) : inner.signal;
-  const stored = job.checkpoints ? await job.checkpoints.load() : { complete: false, chunks: [] };
-  const previous = new Map(stored.chunks.map((row) => [row.index, row]));
-  const reuseFor = (plan: ChunkPlan): ChunkCheckpoint | null => {
-    const row = previous.get(plan.index);
-    return row?.checkpoint && row.startSample === plan.startSample && row.endSample === plan.endSample
-      ? row.checkpoint
-      : null;
-  };
-
-  const planned: ChunkPlan[] = [];
-  const finished = new Map<number, ChunkCheckpoint>();
-  const queue: ChunkPlan[] = [];
-  const running = new Set<Promise<void>>();
-  const concurrency = Math.max(1, Math.min(job.options.concurrency ?? job.pool.size, job.pool.size));
-  const tracker = new ProgressTracker(job.durationSeconds ?? 0);
-  let stage: TaskStage = 'decoding';
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-
-  const report = () =>
-    job.onProgress?.({ stage, doneSeconds: tracker.covered, durationSeconds: tracker.total, speed: tracker.speed });
-
-  const acceptPlan = (plan: ChunkPlan) => {
-    planned.push(plan);
-    tracker.plan([plan], (i) => planned[i - 1]?.endSample ?? 0);
-    const reused = reuseFor(plan);
-    if (reused) {
-      finished.set(plan.index, reused);
-      tracker.done(plan.index, true);
-      job.onChunk?.(reused, true);
-    } else {
-      queue.push(plan);
-    }
-    notify();
-  };
-
-  const recognise = async (plan: ChunkPlan): Promise<void> => {
-    const pcm = await audio.readRange(plan.startSample, plan.endSample);
-    let segments: Segment[] = [];
-    for (let tries = 1; ; tries++) {
-      try {
-        segments = await job.pool.recognize(pcm, { language: job.options.language, signal });
-        break;
-      } catch (err) {
-        if (!(err instanceof EngineError) || tries >= CHUNK_TRIES || signal.aborted) throw err;
-        job.log?.warn({ chunk: plan.index, err: err.message }, 'chunk recognition failed; retrying once');
-      }
-    }
-    const checkpoint: ChunkCheckpoint = {
-      ...plan,
-      attempt,
-      segments: splitSegments(toGlobalSegments(segments, plan.startSample, plan.endSample)),
-    };
-    await job.checkpoints?.saveChunk(checkpoint);
-    finished.set(plan.index, checkpoint);
-    tracker.done(plan.index, false);
-    job.onChunk?.(checkpoint, false);
-    report();
-  };
-
-  const pump = () => {
-    while (failure === null && running.size < concurrency && queue.length > 0) {
-      const plan = queue.shift() as ChunkPlan;
-      const p: Promise<void> = recognise(plan)
-        .catch((err: unknown) => {
-          failure ??= err;
-          inner.abort(err);
-        })
-        .finally(() => {
-          running.delete(p);
-          notify();
-        });
-      running.add(p);
-    }
-  };
-
-  const usePlan = stored.complete && stored.chunks.length > 0;
-  const audio = await openAudio(job.mediaPath, {
-    spoolPath: `${job.workDir}/audio.pcm`,
-    maxChunkSeconds: job.options.maxChunkSeconds ?? 30,
-    signal,
-    // Every chunk done (a crash between the last checkpoint and completion): still decode the tail,
-    // which gives the recording's exact length.
-    resumeFromSample: Math.min(
-      ...stored.chunks.filter((c) => reuseFor(c) === null).map((c) => c.startSample),
-      stored.chunks.at(-1)?.startSample ?? 0,
-    ),
-    plan: usePlan
-      ? stored.chunks.map(({ index, startSample, endSample }) => ({ index, startSample, endSample }))
-      : null,
-    onChunk: (plan) => {
-      acceptPlan(plan);
-      if (!usePlan) void job.checkpoints?.savePlan([plan], false).catch((err: unknown) => (failure ??= err));
-      if (stage === 'decoding') stage = 'recognizing';
-      pump();
-    },
-  });
-  if (job.durationSeconds == null && audio.durationSeconds !== null) tracker.setTotal(audio.durationSeconds);
-  report();
-
-  let decoded = false;
-  let totalSamples = 0;
-  audio.finished.then(
-    (r) => {
-      decoded = true;
-      totalSamples = r.totalSamples;
-      notify();
-    },
-    (err: unknown) => {
-      failure ??= err;
-      inner.abort(err);
-      notify();
-    },
-  );
-
+  const { options, pool, checkpoints } = job;
   try {
-    while (failure === null && !(decoded && queue.length === 0 && running.size === 0)) {
-      pump();
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+    const resume = await loadResume(checkpoints);
+    const { audio, durationSeconds } = await openAudio(job.mediaPath, {
+      spoolPath: `${job.workDir}/audio.pcm`,
+      maxChunkSeconds: options.maxChunkSeconds ?? 30,
+      signal: job.signal,
+      durationSeconds: job.durationSeconds,
+      plan: resume.plan,
+      resumeFromSample: resume.resumeFromSample,
+    });
+    try {
+      const progress = new ProgressTracker(durationSeconds ?? 0);
+      let stage: TaskStage = 'decoding';
+      const report = () =>
+        job.onProgress?.({
+          stage,
+          doneSeconds: progress.covered,
+          durationSeconds: progress.total,
+          speed: progress.speed,
+        });
+      report();
+
+      // One planned chunk: the earlier attempt's checkpoint, or recognised now and checkpointed.
+      const planned: ChunkPlan[] = [];
+      const settleChunk = async (plan: ChunkPlan, signal: AbortSignal): Promise<FinishedChunk> => {
+        planned.push(plan);
+        progress.plan(plan);
+        stage = 'recognizing';
+        const reused = resume.reuse(plan);
+        if (reused) return { checkpoint: reused, resumed: true };
+        // The plan is saved as it grows, so rows exist for a resumed attempt to match checkpoints to.
+        if (!resume.plan) await checkpoints?.savePlan([plan], false);
+        const pcm = await audio.readRange(plan.startSample, plan.endSample);
+        const attempt = job.attempt ?? 1;
+        const checkpoint = await recogniseChunk(plan, pcm, {
+          pool,
+          language: options.language,
+          attempt,
+          signal,
+          log: job.log,
+        });
+        await checkpoints?.saveChunk(checkpoint);
+        return { checkpoint, resumed: false };
+      };
+
+      const finished: ChunkCheckpoint[] = [];
+      const chunks = mapConcurrent(audio, settleChunk, { concurrency: pool.size, signal: job.signal });
+      for await (const { checkpoint, resumed } of chunks) {
+        finished.push(checkpoint);
+        progress.done(checkpoint.index, resumed);
+        job.onChunk?.(checkpoint, resumed);
+        if (!resumed) report();
+      }
+
+      // The loop ends once the whole recording is decoded, so its exact length is known now.
+      const totalSeconds = (audio.totalSamples ?? 0) / SAMPLE_RATE;
+      progress.setTotal(totalSeconds);
+      if (!resume.plan) await checkpoints?.savePlan(planned, true);
+      stage = 'merging';
+      report();
+      const segments = mergeCheckpoints(finished);
+      return { language: options.language, duration: totalSeconds, segments, text: fullText(segments) };
+    } finally {
+      await audio.close();
     }
-    if (failure === null && signal.aborted) failure = new AbortedError(String(signal.reason ?? 'aborted'));
-    if (failure !== null) {
-      await Promise.allSettled([...running]);
-      throw failure instanceof EarshotError ? failure : wrap(failure);
-    }
-    const durationSeconds = totalSamples / SAMPLE_RATE;
-    tracker.setTotal(durationSeconds);
-    if (!usePlan) await job.checkpoints?.savePlan(planned, true);
-    stage = 'merging';
-    report();
-    const segments = mergeCheckpoints([...finished.values()]);
-    return { language: job.options.language, duration: durationSeconds, segments, text: fullText(segments) };
-  } finally {
-    inner.abort(new AbortedError('pipeline finished'));
-    await audio.close();
+  } catch (err: unknown) {
+    throw asEarshotError(err, job.signal);
   }
 }
 
-function wrap(err: unknown): EarshotError {
+/** Errors leave the pipeline typed, so the worker can decide on a retry. */
+function asEarshotError(err: unknown, signal: AbortSignal | undefined): EarshotError {
+  if (err instanceof EarshotError) return err;
+  if (signal?.aborted) return abortedError(signal);
   return new EarshotError('internal_error', err instanceof Error ? err.message : String(err), {
     retryable: true,
     cause: err,

@@ -146,10 +146,18 @@ describe('decodeToPcm', () => {
     const { path } = await longSpeech(1);
     const stream = decodeToPcm(path);
     await once(stream, 'readable');
-    // Nobody reads: however long ffmpeg runs, only about one high-water mark may be buffered.
-    for (let i = 0; i < 50; i += 1) await new Promise((r) => setImmediate(r));
+    const pid = stream.pid as number;
+    // Nobody reads this stream. Real time for a whole decode passes: the same file decoded in full
+    // alongside it. A decoder whose output were read regardless would have finished by then too.
+    const reference = await drain(decodeToPcm(path));
+    // Blocked on its full pipe, ffmpeg is still alive, and only about one high-water mark (plus
+    // what the pipe's own socket buffers) waits in memory: a fraction of the recording.
+    expect(alive(pid)).toBe(true);
     expect(stream.readableLength).toBeLessThanOrEqual(stream.readableHighWaterMark + 65536);
+    expect(reference.bytes).toBeGreaterThan(10 * (stream.readableHighWaterMark + 65536));
+    const closed = once(stream, 'close');
     stream.destroy();
-    await once(stream, 'close');
+    await closed;
+    expect(alive(pid)).toBe(false);
   });
 });

@@ -179,21 +179,31 @@ describe('PcmSpool', () => {
     });
     let calls = 0;
     const spool = new PcmSpool(spoolPath());
+    const done = spool.consume(source, {
+      onSamples: async () => {
+        calls += 1;
+        if (calls === 1) await gate;
+      },
+    });
+    // Observed even if an assertion below fails first (close() then rejects it on purpose).
+    const outcome = done.then(
+      (total) => total,
+      (err: unknown) => err,
+    );
     try {
-      const done = spool.consume(source, {
-        onSamples: async () => {
-          calls += 1;
-          if (calls === 1) await gate;
-        },
-      });
-      // Let the event loop run many turns while the first block is held.
-      for (let i = 0; i < 100; i += 1) await new Promise((r) => setImmediate(r));
+      // The first block is on disk: its write ran alongside the held onSamples and has finished.
+      // Reading it back is file I/O, so a consumer that did not wait for onSamples would have taken
+      // the next blocks (all queued in memory, microtasks away) before this read returns.
+      await spool.readRange(0, 2048);
       expect(calls).toBe(1);
-      expect(produced).toBeLessThanOrEqual(4);
+      // The block being held, the one the stream buffers (its high-water mark) and one in transit.
+      expect(produced).toBeLessThanOrEqual(3);
       release();
-      expect(await done).toBe(1000 * 2048);
+      expect(await outcome).toBe(1000 * 2048);
     } finally {
+      release();
       await spool.close();
+      await outcome;
     }
   });
 

@@ -3,7 +3,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyseAudio, startAnalysis, startSpooling } from '../../src/audio/plan-audio.js';
+import { analyseAudio, planAudio, replayPlan } from '../../src/audio/plan-audio.js';
 import { probeMedia } from '../../src/audio/probe.js';
 import { AbortedError, BadAudioError } from '../../src/core/errors/index.js';
 import type { ChunkPlan } from '../../src/core/task.js';
@@ -44,26 +44,22 @@ describe('analyseAudio', () => {
     const seen: ChunkPlan[] = [];
     const peaks: number[] = [];
     const progress: number[] = [];
-    const { spool, done } = startAnalysis(mp3, {
-      spoolPath: spoolPath(),
-      onChunk: async (plan) => {
-        seen.push(plan);
-        // The chunk's audio is already on disk when it is announced.
-        const pcm = await spool.readRange(plan.startSample, plan.endSample);
-        peaks.push(pcm.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
-      },
-      onProgress: (s) => progress.push(s),
-    });
+    const audio = planAudio(mp3, { spoolPath: spoolPath(), onProgress: (s) => progress.push(s) });
     try {
-      const { chunks, totalSamples } = await done;
-      expect(chunks).toEqual(seen);
-      expect(chunks.map((c) => c.index)).toEqual([0, 1, 2]);
+      for await (const plan of audio) {
+        seen.push(plan);
+        // The chunk's audio can be read as soon as the chunk is planned.
+        const pcm = await audio.readRange(plan.startSample, plan.endSample);
+        peaks.push(pcm.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+      }
+      const totalSamples = audio.totalSamples as number;
+      expect(seen.map((c) => c.index)).toEqual([0, 1, 2]);
       expect(Math.abs(totalSamples / SR - seconds)).toBeLessThan(0.1);
       expect(peaks.every((p) => p > 3000)).toBe(true);
       let t = 0;
       for (const [i, w] of wavs.entries()) {
         const d = await mediaDuration(w);
-        const c = chunks[i] as ChunkPlan;
+        const c = seen[i] as ChunkPlan;
         expect(c.startSample / SR).toBeGreaterThan(t - 0.2);
         expect(c.endSample / SR).toBeLessThan(t + d + 0.3);
         t += d + 3;
@@ -71,13 +67,13 @@ describe('analyseAudio', () => {
       expect(progress).toEqual([...progress].sort((a, b) => a - b));
       expect(progress.at(-1)).toBeCloseTo(totalSamples / SR, 5);
     } finally {
-      await spool.close();
+      await audio.close();
     }
   });
 
   it('gives zero chunks for silence', async () => {
-    const { chunks, totalSamples, spool } = await analyseAudio(await makeSilence(8), { spoolPath: spoolPath() });
-    await spool.close();
+    const { chunks, totalSamples, audio } = await analyseAudio(await makeSilence(8), { spoolPath: spoolPath() });
+    await audio.close();
     expect(chunks).toEqual([]);
     expect(totalSamples).toBe(8 * SR);
   });
@@ -99,8 +95,13 @@ describe('analyseAudio', () => {
     const { path } = await longSpeech(2);
     const ac = new AbortController();
     const file = spoolPath();
-    const run = analyseAudio(path, { spoolPath: file, signal: ac.signal, onChunk: () => ac.abort() });
+    const audio = planAudio(path, { spoolPath: file, signal: ac.signal });
+    const run = (async () => {
+      for await (const _ of audio) ac.abort();
+    })();
     await expect(run).rejects.toBeInstanceOf(AbortedError);
+    expect(audio.totalSamples).toBeNull();
+    await audio.close();
     expect(await exists(file)).toBe(false);
   });
 
@@ -108,18 +109,16 @@ describe('analyseAudio', () => {
     const { path, durationSeconds } = await longSpeech(2);
     const runOnce = async (): Promise<{ chunks: ChunkPlan[]; early: number; total: number }> => {
       let early = 0;
-      const a = startAnalysis(path, {
-        spoolPath: spoolPath(),
-        maxChunkSeconds: 12,
-        onChunk: () => {
-          if (a.spool.totalSamples === null) early += 1;
-        },
-      });
+      const chunks: ChunkPlan[] = [];
+      const audio = planAudio(path, { spoolPath: spoolPath(), maxChunkSeconds: 12 });
       try {
-        const r = await a.done;
-        return { chunks: r.chunks, early, total: r.totalSamples };
+        for await (const chunk of audio) {
+          chunks.push(chunk);
+          if (audio.totalSamples === null) early += 1;
+        }
+        return { chunks, early, total: audio.totalSamples as number };
       } finally {
-        await a.spool.close();
+        await audio.close();
       }
     };
     const first = await runOnce();
@@ -132,23 +131,81 @@ describe('analyseAudio', () => {
     const covered = first.chunks.reduce((s, c) => s + c.endSample - c.startSample, 0) / first.total;
     expect(covered).toBeGreaterThan(0.8);
   });
+
+  it('decodes only a bounded amount ahead of a consumer that stops taking chunks', async () => {
+    const { path } = await longSpeech(2);
+    const chunkSeconds = 5;
+    const plansAhead = 2;
+    let decoded = 0;
+    const held = planAudio(path, {
+      spoolPath: spoolPath(),
+      maxChunkSeconds: chunkSeconds,
+      plansAhead,
+      onProgress: (s) => {
+        decoded = s;
+      },
+    });
+    try {
+      const chunks = held[Symbol.asyncIterator]();
+      const first = await chunks.next();
+      expect(first.done).toBe(false);
+      // Real time for a whole decode to happen: the same file analysed in full, with nobody holding
+      // it back. An analysis that ignored its consumer would have got as far by then.
+      const reference = await analyseAudio(path, { spoolPath: spoolPath(), maxChunkSeconds: chunkSeconds });
+      await reference.audio.close();
+      expect(held.totalSamples).toBeNull();
+      // Planned so far: the chunk taken, `plansAhead` queued and one waiting for room; the planner
+      // looks at most a chunk and a pause past the last one, and the spool holds one 2 s block more.
+      const bound = (plansAhead + 2) * (chunkSeconds + 2) + chunkSeconds + 2 + 2;
+      expect(decoded).toBeLessThanOrEqual(bound);
+      expect(reference.totalSamples / SR).toBeGreaterThan(2 * bound);
+
+      // Taking the rest resumes decoding, and the plan is the one a free-running analysis makes.
+      const rest: ChunkPlan[] = [first.value as ChunkPlan];
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) rest.push(next.value);
+      expect(rest).toEqual(reference.chunks);
+      expect(held.totalSamples).toBe(reference.totalSamples);
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('stops decoding when the consumer leaves the loop early', async () => {
+    const { path } = await longSpeech(2);
+    const file = spoolPath();
+    const audio = planAudio(path, { spoolPath: file, maxChunkSeconds: 5 });
+    for await (const _ of audio) break;
+    // Reads fail once decoding has stopped, so they cannot wait forever for samples never decoded.
+    await expect(audio.readRange(0, SR * 3600)).rejects.toBeInstanceOf(AbortedError);
+    expect(audio.totalSamples).toBeNull();
+    await audio.close();
+    expect(await exists(file)).toBe(false);
+  });
 });
 
-describe('startSpooling', () => {
-  it('spools the same samples without planning', async () => {
-    const wav = await synthSpeech('Resumed tasks only need the samples back.');
+describe('replayPlan', () => {
+  it('yields a stored plan and the same samples, decoding from startSeconds', async () => {
+    const wavs = await Promise.all(
+      ['Resumed tasks only need the samples back.', 'The plan is already stored.'].map((t) => synthSpeech(t)),
+    );
+    const wav = await concatWithSilence(wavs, 3);
     const a = await analyseAudio(wav, { spoolPath: spoolPath() });
-    const b = startSpooling(wav, { spoolPath: spoolPath() });
+    expect(a.chunks.length).toBe(2);
+    const second = a.chunks[1] as ChunkPlan;
+    const startSeconds = Math.floor(second.startSample / SR) - 1;
+    expect(startSeconds).toBeGreaterThan(0);
+    const b = replayPlan(wav, a.chunks, { spoolPath: spoolPath(), startSeconds });
     try {
-      const { totalSamples } = await b.done;
-      expect(totalSamples).toBe(a.totalSamples);
-      const c = a.chunks[0] as ChunkPlan;
-      expect(await b.spool.readRange(c.startSample, c.endSample)).toEqual(
-        await a.spool.readRange(c.startSample, c.endSample),
+      const replayed: ChunkPlan[] = [];
+      for await (const chunk of b) replayed.push(chunk);
+      expect(replayed).toEqual(a.chunks);
+      expect(b.totalSamples).toBe(a.totalSamples);
+      expect(await b.readRange(second.startSample, second.endSample)).toEqual(
+        await a.audio.readRange(second.startSample, second.endSample),
       );
     } finally {
-      await a.spool.close();
-      await b.spool.close();
+      await a.audio.close();
+      await b.close();
     }
   });
 });
