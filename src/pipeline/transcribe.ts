@@ -1,5 +1,6 @@
+import { settingDefault } from '../config/config.js';
 import { mapConcurrent } from '../core/async/map-concurrent.js';
-import { EarshotError } from '../core/errors/index.js';
+import { EarshotError, InternalError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import { type ChunkCheckpoint, type ChunkPlan, SAMPLE_RATE, type TaskOptions, type TaskStage } from '../core/task.js';
 import { fullText, type Transcript } from '../core/transcript.js';
@@ -64,7 +65,7 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
     const resume = await loadResume(checkpoints);
     const { audio, durationSeconds } = await openAudio(job.mediaPath, {
       spoolPath: `${job.workDir}/audio.pcm`,
-      maxChunkSeconds: options.maxChunkSeconds ?? 30,
+      maxChunkSeconds: options.maxChunkSeconds ?? settingDefault('maxChunkSeconds'),
       signal: job.signal,
       durationSeconds: job.durationSeconds,
       plan: resume.plan,
@@ -134,8 +135,5 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
 function asEarshotError(err: unknown, signal: AbortSignal | undefined): EarshotError {
   if (err instanceof EarshotError) return err;
   if (signal?.aborted) return abortedError(signal);
-  return new EarshotError('internal_error', err instanceof Error ? err.message : String(err), {
-    retryable: true,
-    cause: err,
-  });
+  return InternalError.from(err);
 }

@@ -8,12 +8,16 @@ import { createEngineFactory } from '../../src/engines/create-engine.js';
 import { EnginePool } from '../../src/engines/engine-pool.js';
 import { type CheckpointSink, transcribe } from '../../src/pipeline/transcribe.js';
 import type { StoredPlan } from '../../src/store/task.store.js';
+import { TEST_ENGINE_DEADLINES } from '../engines/librivox.js';
 import { espeakSpeech, longSpeech } from '../helpers/audio-fixtures.js';
 
 let pool: EnginePool;
 let work: string;
 beforeAll(async () => {
-  pool = new EnginePool(createEngineFactory({ engine: 'pocketsphinx' }, {}), { size: 2 });
+  // Deadlines for a loaded machine: a slow answer is not what these tests are about.
+  pool = new EnginePool(createEngineFactory({ engine: 'pocketsphinx', pocketsphinx: TEST_ENGINE_DEADLINES }, {}), {
+    size: 2,
+  });
   await pool.start();
   work = await mkdtemp(join(tmpdir(), 'earshot-pipeline-'));
 });
