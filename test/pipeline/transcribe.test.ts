@@ -26,7 +26,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const options = { language: 'en', formats: ['json' as const], maxChunkSeconds: 20 };
+const options = { language: 'en', formats: ['json' as const], maxChunkSeconds: 10 };
 
 /** An in-memory checkpoint sink that records which chunks each run recognised. */
 class MemorySink implements CheckpointSink {
@@ -49,8 +49,8 @@ class MemorySink implements CheckpointSink {
 }
 
 describe('pipeline on a long recording', () => {
-  it('returns monotonic, non-overlapping timestamps covering a multi-minute espeak-ng recording', async () => {
-    const speech = await espeakSpeech(3);
+  it('returns monotonic, non-overlapping timestamps covering a one-minute espeak-ng recording', async () => {
+    const speech = await espeakSpeech(1);
     const t = await transcribe({ mediaPath: speech.path, workDir: work, options, pool });
     expect(t.duration).toBeCloseTo(speech.durationSeconds, 0);
     expect(t.segments.length).toBeGreaterThan(5);
@@ -74,7 +74,7 @@ describe('pipeline on a long recording', () => {
 
 describe('pipeline checkpoints', () => {
   it('resumes after an interruption, recognising only the missing chunks, and matches an uninterrupted run', async () => {
-    const speech = await longSpeech(2);
+    const speech = await longSpeech(1);
     const reference: Transcript = await transcribe({ mediaPath: speech.path, workDir: work, options, pool });
 
     const sink = new MemorySink();
