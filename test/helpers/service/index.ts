@@ -8,9 +8,11 @@
  *
  * options.ts: settings and view types; server-process.ts: the server process and its log;
  * service.ts: the HTTP API and store inspection; event-stream.ts: the SSE client and parser;
- * processes.ts: pids and exits of the processes a service started.
+ * processes.ts: pids and exits of the processes a service started; cli-process.ts: standalone CLI
+ * processes (`earshot worker` without a supervisor); process-log.ts: a process's JSON log.
  */
 export type { TaskView } from '../../../src/api/schemas/task.schema.js';
+export { CliProcess, serviceEnv, startWorker, type WorkerOptions } from './cli-process.js';
 export { EventStream, type SseEvent } from './event-stream.js';
 export {
   E2E_ENV,
@@ -21,5 +23,6 @@ export {
   type User,
   type WorkerView,
 } from './options.js';
-export { childPids, processAlive, waitForExit } from './processes.js';
+export { ProcessLog } from './process-log.js';
+export { childPids, processAlive, waitForExit, within } from './processes.js';
 export { Service, startService } from './service.js';

@@ -3,11 +3,12 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, runCli } from '../cli.js';
-import { E2E_ENV, type ExitInfo, isolatedCliEnv, type ServiceOptions, type User, type WorkerView } from './options.js';
+import { serviceEnv } from './cli-process.js';
+import { type ExitInfo, isolatedCliEnv, type ServiceOptions, type User, type WorkerView } from './options.js';
+import { ProcessLog } from './process-log.js';
 import { within } from './processes.js';
 
 const STARTUP_TIMEOUT_MS = 30_000;
-const LOG_KEEP_CHARS = 400_000;
 
 /**
  * The process side of a Service: its data directory, users, and the server process currently running
@@ -19,25 +20,18 @@ export abstract class ServerProcess {
   private child: ChildProcess | null = null;
   private exit: Promise<ExitInfo> | null = null;
   private baseUrl = '';
-  private log = '';
+  private readonly log = new ProcessLog('service');
   /** Every process group this service started; all of them are killed by stop(). */
   private readonly groups = new Set<number>();
   private readonly env: Record<string, string>;
 
+  /** `ownsDataDir` false: another service's directory, which stop() leaves in place. */
   constructor(
     readonly dataDir: string,
     private readonly opts: ServiceOptions,
+    private readonly ownsDataDir = true,
   ) {
-    // The machine's own EARSHOT_* variables must not leak into a test service.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EARSHOT_')));
-    const extra = Object.fromEntries(Object.entries(opts.env ?? {}).map(([k, v]) => [k, String(v)]));
-    this.env = {
-      ...(inherited as Record<string, string>),
-      ...E2E_ENV,
-      ...extra,
-      EARSHOT_DATA_DIR: dataDir,
-      ...(opts.faults ? { EARSHOT_TEST_FAULTS: JSON.stringify(opts.faults) } : {}),
-    };
+    this.env = serviceEnv(dataDir, opts);
   }
 
   /** Polls the admin API until the workers match `pred`. */
@@ -67,22 +61,17 @@ export abstract class ServerProcess {
 
   /** Everything the server and its workers logged so far (the tail, for failure messages). */
   output(): string {
-    return this.log;
+    return this.log.all();
   }
 
   /** Log records (JSON lines) matching `pred`. */
   logRecords(pred: (r: Record<string, unknown>) => boolean = () => true): Record<string, unknown>[] {
-    const out: Record<string, unknown>[] = [];
-    for (const line of this.log.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const r = JSON.parse(line) as Record<string, unknown>;
-        if (pred(r)) out.push(r);
-      } catch {
-        // a line cut by the log tail limit
-      }
-    }
-    return out;
+    return this.log.records(pred);
+  }
+
+  /** The first log record (server or supervised workers) matching `pred`, waiting for it up to `timeoutMs`. */
+  waitForLog(pred: (r: Record<string, unknown>) => boolean, what: string, timeoutMs = 60_000) {
+    return this.log.waitFor(pred, timeoutMs, what);
   }
 
   /** @internal Creates the users through the CLI, as an operator would. */
@@ -115,7 +104,7 @@ export abstract class ServerProcess {
       let pending = '';
       const onData = (buf: Buffer) => {
         const text = buf.toString('utf8');
-        this.append(text);
+        this.log.append(text);
         pending += text;
         let nl = pending.indexOf('\n');
         while (nl >= 0) {
@@ -177,7 +166,7 @@ export abstract class ServerProcess {
     return result;
   }
 
-  /** Kills every process this service started (server, workers, engines) and removes the data directory. */
+  /** Kills every process this service started (server, workers, engines) and removes its data directory. */
   async stop(): Promise<void> {
     for (const group of this.groups) {
       try {
@@ -189,7 +178,7 @@ export abstract class ServerProcess {
     if (this.child !== null && this.exit !== null) await this.exit;
     this.child = null;
     this.baseUrl = '';
-    await rm(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 
   // --- internals ---
@@ -218,13 +207,7 @@ export abstract class ServerProcess {
     }
   }
 
-  private append(text: string): void {
-    if (process.env.EARSHOT_TEST_LOG) process.stderr.write(text);
-    this.log += text;
-    if (this.log.length > LOG_KEEP_CHARS) this.log = this.log.slice(-LOG_KEEP_CHARS / 2);
-  }
-
   protected tail(): string {
-    return `--- service log (tail) ---\n${this.log.slice(-6000)}`;
+    return this.log.tail();
   }
 }
