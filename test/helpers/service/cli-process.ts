@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { CLI } from '../cli.js';
 import { E2E_ENV, type ExitInfo, type ServiceOptions } from './options.js';
-import { childPids, within } from './processes.js';
 import { ProcessLog } from './process-log.js';
+import { childPids, within } from './processes.js';
 
 /**
  * The environment of a test service's processes: the test runner's own, less its EARSHOT_* variables
