@@ -42,6 +42,11 @@ export abstract class ServerProcess {
     return this.baseUrl;
   }
 
+  /** Whether a server process is running now (started and not killed). */
+  get running(): boolean {
+    return this.baseUrl !== '';
+  }
+
   /** The server process id (the current one, after a restart). */
   get pid(): number {
     const pid = this.child?.pid;
