@@ -58,6 +58,11 @@ export abstract class ServerProcess {
     return path.join(this.dataDir, 'earshot.db');
   }
 
+  /** The store the service uses: EARSHOT_DB (a PostgreSQL URL, say) when the test set one, else its SQLite file. */
+  get storeUrl(): string {
+    return this.env.EARSHOT_DB || this.dbPath;
+  }
+
   /** Resolves when the current server process exits. */
   get exited(): Promise<ExitInfo> {
     if (this.exit === null) throw new Error('the service was never started');
@@ -83,7 +88,8 @@ export abstract class ServerProcess {
   async createUsers(): Promise<void> {
     const add = async (name: User, admin: boolean) => {
       const args = ['users', 'add', name, ...(admin ? ['--admin'] : []), '--data-dir', this.dataDir];
-      const r = await runCli(args, isolatedCliEnv({ EARSHOT_LOG_LEVEL: 'error' }));
+      const db: Record<string, string> = this.env.EARSHOT_DB ? { EARSHOT_DB: this.env.EARSHOT_DB } : {};
+      const r = await runCli(args, isolatedCliEnv({ EARSHOT_LOG_LEVEL: 'error', ...db }));
       const token = r.stdout.trim().split(/\s+/).pop();
       if (r.code !== 0 || !token) throw new Error(`users add ${name} failed (${r.code}): ${r.stderr}`);
       this.tokens[name] = token;

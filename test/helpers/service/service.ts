@@ -145,9 +145,9 @@ export class Service extends ServerProcess {
 
   // --- the store, read directly (for what the API does not show, such as checkpoints) ---
 
-  /** Opens the SQLite store on the data directory, runs `fn` (reads only) and closes it again. */
+  /** Opens the service's store (SQLite file or PostgreSQL), runs `fn` (reads only) and closes it again. */
   async readStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
-    const store = createStore(this.dbPath);
+    const store = createStore(this.storeUrl, { poolSize: 1 });
     try {
       return await fn(store);
     } finally {
