@@ -44,8 +44,11 @@ async function workerPid(): Promise<number> {
   return pid;
 }
 
-const enginesOf = (worker: number) => childPids(worker).filter((p) => comm(p)?.startsWith('earshot-ps'));
-const ffmpegOf = (worker: number) => childPids(worker).filter((p) => comm(p) === 'ffmpeg');
+/** Running children of the worker by command name; an exited child not yet reaped (a zombie) does not count. */
+const childrenNamed = (worker: number, match: (name: string) => boolean) =>
+  childPids(worker).filter((p) => match(comm(p) ?? '') && processAlive(p));
+const enginesOf = (worker: number) => childrenNamed(worker, (name) => name.startsWith('earshot-ps'));
+const ffmpegOf = (worker: number) => childrenNamed(worker, (name) => name === 'ffmpeg');
 
 /** Cancels through the API; the answer is the row the cancel left. */
 async function cancel(id: string): Promise<void> {
