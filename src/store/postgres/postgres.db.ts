@@ -131,6 +131,15 @@ export class PgDb implements PgQuery {
 
   private async transaction<T>(begin: string, fn: (q: PgQuery) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // The pool listens for errors only on idle clients. A checked-out connection dropped between two
+    // statements (pg_terminate_backend, a server restart) would otherwise be an unhandled 'error' that
+    // kills the process; the statement in flight or the next one fails by itself, and the client is
+    // then destroyed instead of going back to the pool.
+    let lost: Error | undefined;
+    const onError = (err: Error): void => {
+      lost = err;
+    };
+    client.on('error', onError);
     const q: PgQuery = {
       all: async (sql, params = []) => (await queryOn(client, sql, params)).rows,
       get: async (sql, params = []) => (await queryOn(client, sql, params)).rows[0],
@@ -149,7 +158,8 @@ export class PgDb implements PgQuery {
       });
       throw err;
     } finally {
-      client.release(broken);
+      client.removeListener('error', onError);
+      client.release(broken ?? lost);
     }
   }
 }

@@ -8,9 +8,12 @@
  *
  * options.ts: settings and view types; server-process.ts: the server process and its log;
  * service.ts: the HTTP API and store inspection; event-stream.ts: the SSE client and parser;
- * processes.ts: pids and exits of the processes a service started.
+ * processes.ts: pids and exits of the processes a service started; cli-process.ts: standalone CLI
+ * processes (`earshot worker` without a supervisor); process-log.ts: a process's JSON log;
+ * webhook-receiver.ts: a loopback server recording callbacks.
  */
 export type { TaskView } from '../../../src/api/schemas/task.schema.js';
+export { CliProcess, serviceEnv, startWorker, type WorkerOptions } from './cli-process.js';
 export { EventStream, type SseEvent } from './event-stream.js';
 export {
   E2E_ENV,
@@ -20,5 +23,7 @@ export {
   type User,
   type WorkerView,
 } from './options.js';
-export { childPids, listeningUrl, processAlive, waitForExit } from './processes.js';
+export { ProcessLog } from './process-log.js';
+export { childPids, listeningUrl, processAlive, waitForExit, within } from './processes.js';
 export { Service, startService } from './service.js';
+export { type Delivery, startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';

@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { childEnv } from '../child-env.js';
 import { CLI, runCli } from '../cli.js';
-import { E2E_ENV, type ExitInfo, type ServiceOptions, type User, type WorkerView } from './options.js';
+import { serviceEnv } from './cli-process.js';
+import type { ExitInfo, ServiceOptions, User, WorkerView } from './options.js';
+import { ProcessLog } from './process-log.js';
 import { listeningUrl, within } from './processes.js';
 
 /**
@@ -14,7 +15,6 @@ import { listeningUrl, within } from './processes.js';
  */
 const STARTUP_TIMEOUT_MS = 90_000;
 const WORKERS_READY_TIMEOUT_MS = 90_000;
-const LOG_KEEP_CHARS = 400_000;
 
 /**
  * The process side of a Service: its data directory, users, and the server process currently running
@@ -26,21 +26,18 @@ export abstract class ServerProcess {
   private child: ChildProcess | null = null;
   private exit: Promise<ExitInfo> | null = null;
   private baseUrl = '';
-  private log = '';
+  private readonly log = new ProcessLog('service');
   /** Every process group this service started; all of them are killed by stop(). */
   private readonly groups = new Set<number>();
   private readonly env: Record<string, string>;
 
+  /** `ownsDataDir` false: another service's directory, which stop() leaves in place. */
   constructor(
     readonly dataDir: string,
     private readonly opts: ServiceOptions,
+    private readonly ownsDataDir = true,
   ) {
-    this.env = childEnv({
-      ...E2E_ENV,
-      ...opts.env,
-      EARSHOT_DATA_DIR: dataDir,
-      ...(opts.faults ? { EARSHOT_TEST_FAULTS: JSON.stringify(opts.faults) } : {}),
-    });
+    this.env = serviceEnv(dataDir, opts);
   }
 
   /** Polls the admin API until the workers match `pred`. */
@@ -49,6 +46,11 @@ export abstract class ServerProcess {
   get url(): string {
     if (this.baseUrl === '') throw new Error('the service is not running');
     return this.baseUrl;
+  }
+
+  /** Whether a server process is running now (started and not killed). */
+  get running(): boolean {
+    return this.baseUrl !== '';
   }
 
   /** The server process id (the current one, after a restart). */
@@ -62,6 +64,11 @@ export abstract class ServerProcess {
     return path.join(this.dataDir, 'earshot.db');
   }
 
+  /** The store the service uses: EARSHOT_DB (a PostgreSQL URL, say) when the test set one, else its SQLite file. */
+  get storeUrl(): string {
+    return this.env.EARSHOT_DB || this.dbPath;
+  }
+
   /** Resolves when the current server process exits. */
   get exited(): Promise<ExitInfo> {
     if (this.exit === null) throw new Error('the service was never started');
@@ -70,29 +77,25 @@ export abstract class ServerProcess {
 
   /** Everything the server and its workers logged so far (the tail, for failure messages). */
   output(): string {
-    return this.log;
+    return this.log.all();
   }
 
   /** Log records (JSON lines) matching `pred`. */
   logRecords(pred: (r: Record<string, unknown>) => boolean = () => true): Record<string, unknown>[] {
-    const out: Record<string, unknown>[] = [];
-    for (const line of this.log.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const r = JSON.parse(line) as Record<string, unknown>;
-        if (pred(r)) out.push(r);
-      } catch {
-        // a line cut by the log tail limit
-      }
-    }
-    return out;
+    return this.log.records(pred);
+  }
+
+  /** The first log record (server or supervised workers) matching `pred`, waiting for it up to `timeoutMs`. */
+  waitForLog(pred: (r: Record<string, unknown>) => boolean, what: string, timeoutMs = 60_000) {
+    return this.log.waitFor(pred, timeoutMs, what);
   }
 
   /** @internal Creates the users through the CLI, as an operator would. */
   async createUsers(): Promise<void> {
     const add = async (name: User, admin: boolean) => {
       const args = ['users', 'add', name, ...(admin ? ['--admin'] : []), '--data-dir', this.dataDir];
-      const r = await runCli(args, { EARSHOT_LOG_LEVEL: 'error' });
+      const db: Record<string, string> = this.env.EARSHOT_DB ? { EARSHOT_DB: this.env.EARSHOT_DB } : {};
+      const r = await runCli(args, { EARSHOT_LOG_LEVEL: 'error', ...db });
       const token = r.stdout.trim().split(/\s+/).pop();
       if (r.code !== 0 || !token) throw new Error(`users add ${name} failed (${r.code}): ${r.stderr}`);
       this.tokens[name] = token;
@@ -114,7 +117,7 @@ export abstract class ServerProcess {
     this.groups.add(child.pid);
     this.child = child;
     this.baseUrl = '';
-    const listening = listeningUrl(child, (text) => this.append(text));
+    const listening = listeningUrl(child, (text) => this.log.append(text));
     this.exit = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
@@ -168,7 +171,7 @@ export abstract class ServerProcess {
     return result;
   }
 
-  /** Kills every process this service started (server, workers, engines) and removes the data directory. */
+  /** Kills every process this service started (server, workers, engines) and removes its data directory. */
   async stop(): Promise<void> {
     for (const group of this.groups) {
       try {
@@ -180,7 +183,7 @@ export abstract class ServerProcess {
     if (this.child !== null && this.exit !== null) await this.exit;
     this.child = null;
     this.baseUrl = '';
-    await rm(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 
   // --- internals ---
@@ -209,13 +212,7 @@ export abstract class ServerProcess {
     }
   }
 
-  private append(text: string): void {
-    if (process.env.EARSHOT_TEST_LOG) process.stderr.write(text);
-    this.log += text;
-    if (this.log.length > LOG_KEEP_CHARS) this.log = this.log.slice(-LOG_KEEP_CHARS / 2);
-  }
-
   protected tail(): string {
-    return `--- service log (tail) ---\n${this.log.slice(-6000)}`;
+    return this.log.tail();
   }
 }

@@ -29,6 +29,22 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
  * process side (start, restart, kill, stop, logs, `until`) is in ServerProcess; this adds the API.
  */
 export class Service extends ServerProcess {
+  /**
+   * Starts another server on this data directory and store, with the same users (two API servers
+   * behind a load balancer, say). Its stop() leaves the directory to this service.
+   */
+  async sibling(opts: ServiceOptions = {}): Promise<Service> {
+    const other = new Service(this.dataDir, opts, false);
+    Object.assign(other.tokens, this.tokens);
+    try {
+      await other.start();
+    } catch (err) {
+      await other.stop();
+      throw err;
+    }
+    return other;
+  }
+
   // --- HTTP ---
 
   /** A request with `user`'s token. */
@@ -129,9 +145,9 @@ export class Service extends ServerProcess {
 
   // --- the store, read directly (for what the API does not show, such as checkpoints) ---
 
-  /** Opens the SQLite store on the data directory, runs `fn` (reads only) and closes it again. */
+  /** Opens the service's store (SQLite file or PostgreSQL), runs `fn` (reads only) and closes it again. */
   async readStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
-    const store = createStore(this.dbPath);
+    const store = createStore(this.storeUrl, { poolSize: 1 });
     try {
       return await fn(store);
     } finally {
