@@ -5,12 +5,10 @@
  * dark theme. Hover and focus are forced through the DevTools protocol, the way DevTools' ":hov"
  * panel does, so no pointer position or timing is involved.
  */
-import { readFile } from 'node:fs/promises';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIP, call, form, json } from '../../api/support.js';
 import type { TestServer } from '../../helpers/server.js';
-import { launchBrowser, row, signIn, startUiServer } from './support.js';
+import { createTaskAs, launchBrowser, row, signIn, startUiServer } from './support.js';
 
 const MIN_RATIO = 4.5;
 const STATES: Record<string, string[]> = {
@@ -127,14 +125,7 @@ async function measureButtons(page: Page, where: string): Promise<{ problems: st
   return { problems, seen };
 }
 
-async function createTask(name: string): Promise<string> {
-  const res = await call(s, 'POST', '/v1/tasks', {
-    token: s.tokens.alice,
-    body: form(new Uint8Array(await readFile(CLIP)), name),
-  });
-  expect(res.status).toBe(202);
-  return (await json<{ id: string }>(res)).id;
-}
+const createTask = (name: string): Promise<string> => createTaskAs(s, name);
 
 describe('web UI contrast', () => {
   it('every button state reads at 4.5:1 or better in the light and the dark theme', async () => {

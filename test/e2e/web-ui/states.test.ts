@@ -4,12 +4,11 @@
  * uploads that cannot succeed, the language choice, leaving during an upload, failed and cancelled
  * tasks, retrying, and deleting.
  */
-import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIP, call, form, json } from '../../api/support.js';
+import { CLIP } from '../../api/support.js';
 import type { TestServer } from '../../helpers/server.js';
-import { launchBrowser, row, signIn, startUiServer } from './support.js';
+import { createTaskAs, launchBrowser, row, signIn, startUiServer } from './support.js';
 
 /** expect.poll gives up after 1 s by default; a loaded machine needs longer (it returns as soon as it holds). */
 const POLL = { timeout: 30_000 };
@@ -47,15 +46,7 @@ async function drop(page: Page, files: { name: string; body: string }[]): Promis
   await target.dispatchEvent('drop', { dataTransfer });
 }
 
-/** Creates a task through the API (as alice), the way another client would. */
-async function createTask(name: string): Promise<string> {
-  const res = await call(s, 'POST', '/v1/tasks', {
-    token: s.tokens.alice,
-    body: form(new Uint8Array(await readFile(CLIP)), name),
-  });
-  expect(res.status).toBe(202);
-  return (await json<{ id: string }>(res)).id;
-}
+const createTask = (name: string): Promise<string> => createTaskAs(s, name);
 
 describe('web UI states', () => {
   it('names the user’s file in upload errors and offers no retry for files that can only fail again', async () => {

@@ -3,10 +3,11 @@
  * suites reach a server (an in-process API over real SQLite, or `earshot serve` as a child process).
  */
 import { execFile } from 'node:child_process';
-import { open, readdir, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CLIP, call, form, json } from '../../api/support.js';
 import { type StartServerOptions, startServer, type TestServer } from '../../helpers/server.js';
 import { startService } from '../../helpers/service/index.js';
 
@@ -126,4 +127,14 @@ export async function startChildServer(): Promise<ChildServer> {
   await ensureWebBuild();
   const svc = await startService();
   return { url: svc.url, token: svc.tokens.alice, log: () => svc.output(), stop: () => svc.stop() };
+}
+
+/** Creates a task through the API (as alice), the way another client would; returns its id. */
+export async function createTaskAs(s: TestServer, name: string): Promise<string> {
+  const res = await call(s, 'POST', '/v1/tasks', {
+    token: s.tokens.alice,
+    body: form(new Uint8Array(await readFile(CLIP)), name),
+  });
+  if (res.status !== 202) throw new Error(`creating ${name}: expected 202, got ${res.status}`);
+  return (await json<{ id: string }>(res)).id;
 }

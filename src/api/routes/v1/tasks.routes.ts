@@ -6,6 +6,7 @@ import type { Task } from '../../../core/task.js';
 import { scopeOf } from '../../../services/task.service.js';
 import type { ApiContext } from '../../context.js';
 import { requireUser } from '../../plugins/auth.js';
+import { drainRefusedUpload } from '../../refused-upload.js';
 import { ErrorResponse, errors, isSet, TaskIdParams } from '../../schemas/common.schema.js';
 import {
   type CreateTaskJson,
@@ -42,8 +43,13 @@ export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (part === undefined) throw new InvalidRequestError('the multipart body has no file part');
       if (part.fieldname !== 'file')
         throw new InvalidRequestError(`the file part must be named "file", not "${part.fieldname}"`);
-      const input = optionsFromFields(part.fields, part.fieldname);
-      return tasks.create(user, { kind: 'upload', stream: part.file, filename: part.filename }, input, signal);
+      try {
+        const input = optionsFromFields(part.fields, part.fieldname);
+        return await tasks.create(user, { kind: 'upload', stream: part.file, filename: part.filename }, input, signal);
+      } catch (err) {
+        drainRefusedUpload(part.file);
+        throw err;
+      }
     }
     if (request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
       const { url, ...input } = request.body as CreateTaskJson;
