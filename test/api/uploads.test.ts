@@ -267,6 +267,54 @@ describe('broken uploads', () => {
     expect(await mediaDirs(s)).toEqual([]);
   });
 
+  it('a refused upload is read to its end before the answer, so the client gets it and keeps its connection', async () => {
+    // Refused by its first field (an unsupported language), before the file is read. A server that
+    // answered at once would close the connection under a client still sending its 300 kB: the
+    // client sees EPIPE or a reset instead of the 422, and its next request is never answered.
+    const first = Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="language"\r\n\r\nde\r\n${head('x.wav')}`,
+    );
+    const rest = Buffer.alloc(300_000);
+    const end = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const socket = connect(Number(new URL(s.url).port), '127.0.0.1');
+    let text = '';
+    let ended: string | null = null;
+    let wake = (): void => {};
+    socket.on('data', (d: Buffer) => {
+      text += d.toString();
+      wake();
+    });
+    socket.on('error', (err) => {
+      ended = err.message;
+      wake();
+    });
+    socket.on('close', () => {
+      ended ??= 'connection closed';
+      wake();
+    });
+    const received = async (pattern: RegExp): Promise<void> => {
+      while (!pattern.test(text)) {
+        if (ended !== null) throw new Error(`${ended}; received:\n${text}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    };
+    socket.write(
+      `POST /v1/tasks HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${s.tokens.alice}\r\n` +
+        `content-type: multipart/form-data; boundary=${boundary}\r\n` +
+        `content-length: ${first.length + rest.length + end.length}\r\n\r\n`,
+    );
+    socket.write(first);
+    socket.write(rest);
+    socket.write(end);
+    socket.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\n');
+    await received(/HTTP\/1\.1 422[\s\S]*HTTP\/1\.1 200/);
+    expect(text).toContain('"unsupported_language"');
+    socket.destroy();
+    expect(await mediaDirs(s)).toEqual([]);
+  });
+
   it('a client that disconnects mid-upload leaves no file and no task behind', async () => {
     const wav = Buffer.from(await clip());
     const body = Buffer.concat([Buffer.from(head('gone.wav')), wav.subarray(0, 50_000)]);
@@ -279,7 +327,10 @@ describe('broken uploads', () => {
       }
       return null;
     });
-    expect(dir).toBeTruthy();
+    // One stored input, and no task: nothing is enqueued while the body is still arriving.
+    expect(await readdir(path.join(s.dataDir, 'media', dir))).toHaveLength(1);
+    const during: Json = await json(await call(s, 'GET', '/v1/tasks', { token: s.tokens.alice }));
+    expect(during.total).toBe(0);
     socket.destroy();
     await until(async () => (await mediaDirs(s)).length === 0);
     const list: Json = await json(await call(s, 'GET', '/v1/tasks', { token: s.tokens.alice }));

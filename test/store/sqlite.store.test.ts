@@ -97,10 +97,13 @@ describe('SqliteTaskStore', () => {
       ids.add(task.id);
     }
     const script = fileURLToPath(new URL('./fixtures/sqlite-claimer.ts', import.meta.url));
-    const claimers = ['p1', 'p2', 'p3', 'p4'].map((w) => startClaimer(script, file, w));
+    // No process may take more than 150 of the 400, so at least three processes must claim: the
+    // exactly-once check below is then about real contention between processes, on every run.
+    const claimers = ['p1', 'p2', 'p3', 'p4'].map((w) => startClaimer(script, file, w, 150));
     await Promise.all(claimers.map((c) => c.ready));
     for (const c of claimers) c.go();
     const runs = await Promise.all(claimers.map((c) => c.done));
+    expect(runs.filter((r) => r.length > 0).length).toBeGreaterThanOrEqual(3);
     const claimed = runs.flat();
     expect(claimed).toHaveLength(ids.size);
     expect(new Set(claimed)).toEqual(ids);
@@ -119,8 +122,8 @@ interface Claimer {
  * Runs the claimer in its own Node process. `ready` resolves once it has opened the store; `go()`
  * starts it claiming, so all processes contend at once; `done` gives the task ids it claimed.
  */
-function startClaimer(script: string, file: string, workerId: string): Claimer {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, file, workerId], {
+function startClaimer(script: string, file: string, workerId: string, max: number): Claimer {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, file, workerId, String(max)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';

@@ -47,7 +47,7 @@ export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         const input = optionsFromFields(part.fields, part.fieldname);
         return await tasks.create(user, { kind: 'upload', stream: part.file, filename: part.filename }, input, signal);
       } catch (err) {
-        drainRefusedUpload(part.file);
+        await drainRefusedUpload(part.file, request.raw);
         throw err;
       }
     }
