@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Config } from '../config/config.js';
 import { storeUrl } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
+import type { LiveCommand, LiveReport } from '../live/live-messages.js';
 import { createEngineFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
 import { createStore } from '../store/create-store.js';
@@ -9,8 +10,13 @@ import { onParentGone } from './parent-guard.js';
 import { Worker } from './worker.js';
 
 /** Messages between the supervisor and a worker child over the IPC channel. */
-export type SupervisorMessage = { type: 'pause' } | { type: 'resume' } | { type: 'wake' } | { type: 'shutdown' };
-export type WorkerMessage = { type: 'ready' } | { type: 'busy'; taskId: string } | { type: 'idle' };
+export type SupervisorMessage =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'wake' }
+  | { type: 'shutdown' }
+  | LiveCommand;
+export type WorkerMessage = { type: 'ready' } | { type: 'busy'; taskId: string } | { type: 'idle' } | LiveReport;
 
 /**
  * Runs a worker until SIGTERM/SIGINT (or, as a supervised child, until the supervisor says so or

@@ -24,7 +24,11 @@ type Applied = { settings: LiveSettings } | { error: Refusal };
  * Applies a GA `session.update` to the current settings. Only the fields present change (as in
  * OpenAI's API); the result is validated as a whole, and on any refusal nothing changes.
  */
-export function applyGaUpdate(current: LiveSettings, update: GaSessionUpdate, accepts: (l: string) => boolean): Applied {
+export function applyGaUpdate(
+  current: LiveSettings,
+  update: GaSessionUpdate,
+  accepts: (l: string) => boolean,
+): Applied {
   if (update.type !== undefined && update.type !== 'transcription') {
     return refuse(
       'invalid_session_config',
@@ -61,7 +65,11 @@ export function applyGaUpdate(current: LiveSettings, update: GaSessionUpdate, ac
 }
 
 /** Applies a beta `transcription_session.update` (PCM16 is always 24 kHz in that protocol). */
-export function applyBetaUpdate(current: LiveSettings, update: BetaSessionUpdate, accepts: (l: string) => boolean): Applied {
+export function applyBetaUpdate(
+  current: LiveSettings,
+  update: BetaSessionUpdate,
+  accepts: (l: string) => boolean,
+): Applied {
   let next: LiveSettings = { ...current };
   if (update.input_audio_format !== undefined) {
     if (update.input_audio_format !== 'pcm16') {
@@ -95,7 +103,11 @@ function checkLanguage(
   // OpenAI treats an empty language as "detect"; so does every Earshot engine that detects.
   const l = language === '' ? 'auto' : language;
   if (!accepts(l)) {
-    return refuse('unsupported_language', `this deployment cannot recognise language ${JSON.stringify(language)}`, param);
+    return refuse(
+      'unsupported_language',
+      `this deployment cannot recognise language ${JSON.stringify(language)}`,
+      param,
+    );
   }
   return { language: l };
 }
