@@ -87,7 +87,10 @@ describe('live session limits', () => {
     const s = await open();
     s.send({
       type: 'session.update',
-      session: { type: 'transcription', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } },
+      session: {
+        type: 'transcription',
+        audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } },
+      },
     });
     await s.next('session.updated');
     // About 50 s of speech, sent at once in 1 s messages.
