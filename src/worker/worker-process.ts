@@ -51,6 +51,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
     recognizers: opts.liveRecognizers ?? engineTurnRecognizers(createEngineFactory(config), config.language),
     loadVad: loadSileroVad,
     send,
+    onFailure: (err, sessionId) => wlog.error({ err, session: sessionId }, 'live session failed'),
   });
   const worker = new Worker({
     config,
