@@ -157,10 +157,10 @@ int main(int argc, char *argv[]) {
   }
   logmath_t *lmath = ps_get_logmath(ps);
   /* Streaming (full_utt FALSE) makes sphinxbase switch the feature computer to live CMN for good
-   * and move its running mean after every utterance. Both are put back before each utterance: the
-   * configured CMN type (batch for en-us) keeps chunk answers what they were, and the model's
-   * -cmninit mean makes every streamed utterance start from the same estimate, so it decodes the
-   * same whatever came before (what the StreamingRecognizer contract promises). */
+   * and move its running mean after every utterance. Both are set before each utterance: the
+   * configured CMN type (batch for en-us) keeps chunk answers what they were, and a streamed
+   * utterance starts from the mean of its own warm-up audio (the model's -cmninit mean if it has
+   * none), so it decodes the same whatever came before (the StreamingRecognizer contract). */
   feat_t *feat = ps_get_feat(ps);
   const cmn_type_t configured_cmn = feat->cmn;
   const int veclen = feat->cmn_struct->veclen;
