@@ -147,8 +147,9 @@ export class PsProcess {
       return null;
     }
     const value = this.parseObject(line);
-    if (typeof value.partial !== 'string') throw this.garbage(line);
-    return value.partial;
+    if (typeof value.partial === 'string') return value.partial;
+    this.refusal(line);
+    throw this.garbage(line);
   }
 
   /** Ends the open utterance; its words are framed from its first sample. */
