@@ -261,14 +261,9 @@ describe('turns', () => {
     });
     await s.next('session.updated');
     s.appendPcm(audio, 24000);
-    const started = [
-      await s.next('input_audio_buffer.speech_started'),
-      await s.next('input_audio_buffer.speech_started'),
-    ];
-    const completed = await Promise.all([
-      s.next('conversation.item.input_audio_transcription.completed'),
-      s.next('conversation.item.input_audio_transcription.completed'),
-    ]);
+    const completed = await s.count('conversation.item.input_audio_transcription.completed', 2);
+    const started = s.all('input_audio_buffer.speech_started');
+    expect(started).toHaveLength(2);
     const stopped = s.all('input_audio_buffer.speech_stopped');
     const committed = s.all('input_audio_buffer.committed');
     expect(stopped).toHaveLength(2);
