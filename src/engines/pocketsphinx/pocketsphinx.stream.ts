@@ -1,3 +1,4 @@
+import { EngineError } from '../../core/errors/index.js';
 import { SAMPLE_RATE } from '../../core/task.js';
 import type { StreamingRecognizer, UtteranceResult } from '../streaming.js';
 import { type PocketSphinxOptions, type PsLaunch, resolvePsLaunch } from './pocketsphinx.options.js';
@@ -31,6 +32,8 @@ export class PocketSphinxStream implements StreamingRecognizer {
   /** Samples fed to the open utterance; null when none is open. */
   private uttSamples: number | null = null;
   private released = false;
+  /** Aborted by release(): a model still loading is killed rather than waited for. */
+  private readonly lifetime = new AbortController();
 
   constructor(options: PocketSphinxOptions = {}) {
     this.launch = resolvePsLaunch(options, STREAM_ARGS);
@@ -80,12 +83,17 @@ export class PocketSphinxStream implements StreamingRecognizer {
     if (this.process?.alive) await this.process.abandonUtterance(this.timeoutMs(0));
   }
 
+  /**
+   * Kills the decoder at once, also while it loads its model or decodes: a live session that ends
+   * must free its slot within a second, and nothing of the utterance is wanted any more.
+   */
   async release(): Promise<void> {
     this.released = true;
     this.uttSamples = null;
+    this.lifetime.abort();
     const proc = this.process;
     this.process = null;
-    await proc?.stop();
+    proc?.kill(new EngineError('pocketsphinx stream released'));
   }
 
   /** The process of the open utterance; throws when there is none (a caller bug or a lost process). */
@@ -105,7 +113,7 @@ export class PocketSphinxStream implements StreamingRecognizer {
     if (this.released) throw new Error('pocketsphinx stream used after release()');
     if (this.process?.alive) return this.process;
     this.process = null;
-    this.process = await PsProcess.start(this.launch);
+    this.process = await PsProcess.start(this.launch, this.lifetime.signal);
     return this.process;
   }
 }

@@ -82,7 +82,11 @@ export class RealtimeSession implements GatewaySession {
       model: deps.model,
       expiresAt: Math.floor(Date.now() / 1000) + config.liveMaxSessionSeconds,
     };
-    this.idleTimer = setTimeout(() => this.fail('idle_timeout'), config.liveIdleTimeoutSeconds * 1000);
+    this.idleTimer = setTimeout(() => {
+      // While the server itself stopped reading (backpressure), the client's silence is ours.
+      if (this.paused) this.idleTimer.refresh();
+      else this.fail('idle_timeout');
+    }, config.liveIdleTimeoutSeconds * 1000);
     this.expiryTimer = setTimeout(() => this.fail('session_expired'), config.liveMaxSessionSeconds * 1000);
   }
 
@@ -251,6 +255,7 @@ export class RealtimeSession implements GatewaySession {
       this.resumeCheck = setInterval(() => this.applyBackpressure(), 100);
     } else if (this.paused && pending <= limit / 2) {
       this.paused = false;
+      this.idleTimer.refresh();
       if (this.resumeCheck !== null) clearInterval(this.resumeCheck);
       this.resumeCheck = null;
       if (!this.ended) socket.resume();

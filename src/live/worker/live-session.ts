@@ -109,11 +109,14 @@ export class LiveSession {
     this.closing ??= (async () => {
       this.ending = true;
       this.queue.length = 0;
-      await this.draining;
+      // The recognizer is released before the step in progress ends, not after: releasing kills
+      // its process, so a model still loading or a long decode cannot hold the slot for seconds;
+      // the step then fails, and the failure is ignored because the session is ending.
       const releases: Array<Promise<void>> = [];
       if (this.recognizer) releases.push(this.recognizer.release());
-      if (this.vad) releases.push(this.vad.release());
       this.recognizer = null;
+      await this.draining;
+      if (this.vad) releases.push(this.vad.release());
       this.vad = null;
       this.current = null;
       this.batch = [];
@@ -135,6 +138,8 @@ export class LiveSession {
       try {
         await this.process(step);
       } catch (err) {
+        // A session being closed kills its recognizer under the step in progress: not a failure.
+        if (this.ending) break;
         this.opts.onFailure?.(err);
         // Not awaited: close() waits for this loop to end.
         void this.fail(err instanceof EngineFailure ? 'engine_failed' : 'internal_error');

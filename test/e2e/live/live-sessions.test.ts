@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wordErrorRate } from '../../../src/core/wer.js';
 import { LIVE_ERRORS } from '../../../src/live/live-errors.js';
-import { LiveSocket } from '../../helpers/live-socket.js';
+import { type LiveEvent, LiveSocket } from '../../helpers/live-socket.js';
 import { mulberry32 } from '../../helpers/prng.js';
 import { childPids, type Service, startService } from '../../helpers/service/index.js';
 import { concat, type LiveClip, liveClips, silence } from './live-audio.js';
@@ -98,7 +98,7 @@ describe('isolation', () => {
 describe('a worker killed mid-session', () => {
   it('ends that worker’s session with worker_crashed (1011); the other worker’s session and the HTTP API go on', async () => {
     const [a, b] = clips as [LiveClip, LiveClip];
-    await svc.waitForWorkers((ws) => ws.every((w) => w.state === 'idle'));
+    await svc.waitForWorkers((ws) => ws.every((w) => w.state === 'idle' && w.live_sessions === 0));
     const first = await open();
     const second = await open();
     // Sessions go to the worker with the fewest: one each.
@@ -116,7 +116,8 @@ describe('a worker killed mid-session', () => {
     await second.next('session.updated');
     first.appendPcm(a.pcm, 16000);
     second.appendPcm(a.pcm, 16000);
-    await first.next('conversation.item.input_audio_transcription.delta');
+    await first.count('conversation.item.input_audio_transcription.delta', 1);
+    await second.count('conversation.item.input_audio_transcription.delta', 1);
 
     const workers = await svc.json<{ workers: Array<{ pid: number; live_sessions: number }> }>(
       '/v1/admin/workers',
@@ -126,21 +127,28 @@ describe('a worker killed mid-session', () => {
     // Each worker runs one of the two sessions; kill one and see which session it ends.
     const victim = workers.workers[0] as { pid: number };
     process.kill(victim.pid, 'SIGKILL');
-    const ended = await Promise.race([
-      first.next('error').then((e) => ({ s: first, other: second, e })),
-      second.next('error').then((e) => ({ s: second, other: first, e })),
-    ]);
+    // Each socket is watched by counting its events, not by pending next() calls that would
+    // consume the other socket's events.
+    await svc.until(
+      'a session to report the crash',
+      async () => first.all('error').length + second.all('error').length > 0,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const [dead, alive] = first.all('error').length > 0 ? [first, second] : [second, first];
+    const ended = { s: dead, other: alive, e: dead.all('error')[0] as LiveEvent };
     expect((ended.e.error as { code: string }).code).toBe('worker_crashed');
     expect((await ended.s.waitClosed()).code).toBe(LIVE_ERRORS.worker_crashed.closeCode);
     expect((await fetch(`${svc.url}/health`)).ok).toBe(true);
     // The survivor finishes its turn and takes another.
     ended.other.send({ type: 'input_audio_buffer.commit' });
-    const t = await ended.other.next('conversation.item.input_audio_transcription.completed');
-    expect(wordErrorRate(a.reference, t.transcript as string).wer).toBeLessThan(MAX_WER);
+    const [t] = await ended.other.count('conversation.item.input_audio_transcription.completed', 1);
+    expect(wordErrorRate(a.reference, t?.transcript as string).wer).toBeLessThan(MAX_WER);
     ended.other.appendPcm(b.pcm, 16000);
     ended.other.send({ type: 'input_audio_buffer.commit' });
-    const t2 = await ended.other.next('conversation.item.input_audio_transcription.completed');
-    expect(wordErrorRate(b.reference, t2.transcript as string).wer).toBeLessThan(MAX_WER);
+    const [, t2] = await ended.other.count('conversation.item.input_audio_transcription.completed', 2);
+    expect(wordErrorRate(b.reference, t2?.transcript as string).wer).toBeLessThan(MAX_WER);
     expect(ended.other.closed).toBeNull();
     ended.other.close();
     // The killed worker is restarted.
@@ -150,7 +158,7 @@ describe('a worker killed mid-session', () => {
 
 describe('churn', () => {
   it('200 sessions opened and closed (half by dropping the connection) leave no slot, buffer or process behind', async () => {
-    await svc.waitForWorkers((ws) => ws.every((w) => w.state === 'idle'));
+    await svc.waitForWorkers((ws) => ws.every((w) => w.state === 'idle' && w.live_sessions === 0));
     const workerPids = await svc.workerPids();
     const processCount = () => workerPids.reduce((n, pid) => n + childPids(pid).length, 0);
     const before = processCount();
@@ -164,6 +172,10 @@ describe('churn', () => {
         else s.close();
       });
       await Promise.all(sessions.map((s) => s.waitClosed()));
+      // Slots come back when the worker has released each session (within a second).
+      await svc.until('the batch to be released', async () => (await liveSessionsPerWorker()).every((n) => n === 0), {
+        timeoutMs: 30_000,
+      });
     }
     await svc.until(
       'every live session to be released',

@@ -32,6 +32,7 @@ export interface WorkerView {
   task_id: string | null;
   restarts: number;
   started_at: string | null;
+  live_sessions: number;
 }
 
 export interface ExitInfo {
