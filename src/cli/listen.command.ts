@@ -6,7 +6,7 @@ import { settingDefault } from '../config/config.js';
 import { UsageError } from '../core/errors/index.js';
 import { pcmFrames, realTime } from '../live/client/audio-frames.js';
 import { RealtimeClient } from '../live/client/realtime-client.js';
-import { APPEND_MS } from '../live/client/realtime-protocol.js';
+import { APPEND_MS, isFatalError } from '../live/client/realtime-protocol.js';
 import { LIVE_INPUT_RATES, type LiveInputRate } from '../live/live-settings.js';
 import { EXIT } from './exit-codes.js';
 import { LiveView } from './live-view.js';
@@ -57,7 +57,8 @@ async function listen(file: string, opts: ListenOpts): Promise<number> {
     save: opts.save,
     onEvent: (ev) => {
       view.onEvent(ev);
-      if (ev.type === 'error') {
+      // A fatal error ends the session; the error it leaves is reported once, on the way out.
+      if (ev.type === 'error' && !isFatalError(ev.error)) {
         view.close();
         process.stderr.write(`earshot: server: ${ev.error.message}${ev.error.code ? ` (${ev.error.code})` : ''}\n`);
       }
