@@ -25,7 +25,7 @@ export class LiveView {
       this.clearPartial();
       if (finished.text) this.out.write(`${formatTurn(finished)}\n`);
     }
-    if (this.tty) this.drawPartial(this.transcript.view().partial ?? '');
+    if (this.tty) this.drawPartial(this.transcript.partial() ?? '');
   }
 
   /** Leaves the terminal on a clean line (before an error message, or at the end). */

@@ -56,10 +56,16 @@ export class LiveTranscript {
     }
   }
 
+  /** A snapshot for renderers that compare by identity (the finished turns are copied). */
   view(): LiveTranscriptView {
+    return { finals: [...this.finalTurns], partial: this.partial() };
+  }
+
+  /** The newest unfinished item's hypothesis, or null when no turn is open. */
+  partial(): string | null {
     let partial: string | null = null;
     for (const text of this.pending.values()) partial = text; // Map keeps insertion order: the newest wins
-    return { finals: [...this.finalTurns], partial };
+    return partial;
   }
 
   get finals(): readonly FinalTurn[] {

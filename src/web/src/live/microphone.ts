@@ -66,14 +66,16 @@ async function sourceAt(
   stream: MediaStream,
   rate: number,
 ): Promise<{ context: AudioContext; source: MediaStreamAudioSourceNode }> {
-  const wanted = new AudioContext({ sampleRate: rate, latencyHint: 'interactive' });
+  let wanted: AudioContext | null = null;
   try {
+    wanted = new AudioContext({ sampleRate: rate, latencyHint: 'interactive' });
     return { context: wanted, source: wanted.createMediaStreamSource(stream) };
   } catch {
-    await wanted.close();
-    const native = new AudioContext({ latencyHint: 'interactive' });
-    return { context: native, source: native.createMediaStreamSource(stream) };
+    // Either the rate itself or connecting a microphone to a context of another rate was refused.
+    await wanted?.close().catch(() => {});
   }
+  const native = new AudioContext({ latencyHint: 'interactive' });
+  return { context: native, source: native.createMediaStreamSource(stream) };
 }
 
 function describeMediaError(err: unknown): string {
