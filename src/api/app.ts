@@ -1,9 +1,12 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
 import { type Config, timeBudgetSeconds } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { User } from '../core/user.js';
+import { LiveGateway } from '../live/live-gateway.js';
+import type { LiveWorkers } from '../live/live-workers.js';
 import { EventStreamService } from '../services/event-stream.service.js';
 import { EventHub } from '../services/events/event-hub.js';
 import { createOutboundAgent } from '../services/net-guard.js';
@@ -19,10 +22,12 @@ import { installErrorHandler } from './plugins/error-handler.js';
 import { createMetrics } from './plugins/metrics.js';
 import { openApiOptions } from './plugins/openapi.js';
 import { findWebRoot, webUi } from './plugins/web-ui.js';
+import { selectProtocol } from './plugins/websocket.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { adminRoutes } from './routes/v1/admin.routes.js';
 import { capabilityRoutes } from './routes/v1/capabilities.routes.js';
 import { eventRoutes } from './routes/v1/events.routes.js';
+import { realtimeRoutes } from './routes/v1/realtime.routes.js';
 import { taskContentRoutes } from './routes/v1/task-content.routes.js';
 import { taskRoutes } from './routes/v1/tasks.routes.js';
 
@@ -32,6 +37,8 @@ export interface AppDeps {
   log: Logger;
   /** The worker supervisor when this process runs one (`/v1/admin/*` answer 503 without it). */
   supervisor?: SupervisorView;
+  /** Where live sessions run (the supervisor's workers); without it `/v1/realtime` refuses sessions. */
+  liveWorkers?: LiveWorkers;
   /** Probes a stored input (default: ffprobe via src/audio/probe.ts); rejects with BadAudioError for non-audio. */
   probe?: ProbeFn;
   /**
@@ -53,7 +60,7 @@ const defaultProbe: ProbeFn = async (file) => {
 };
 
 /** Query parameters never written to logs. */
-const redactUrl = (url: string): string => url.replace(/([?&]access_token=)[^&]*/gi, '$1[redacted]');
+const redactUrl = (url: string): string => url.replace(/([?&](?:access_)?token=)[^&]*/gi, '$1[redacted]');
 
 /**
  * Builds the HTTP API (not listening yet). Throws at once for an unsafe configuration
@@ -92,11 +99,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(tuning.webhookRetryBaseMs === undefined ? {} : { baseDelayMs: tuning.webhookRetryBaseMs }),
     ...(tuning.webhookTimeoutMs === undefined ? {} : { timeoutMs: tuning.webhookTimeoutMs }),
   });
+  const live = new LiveGateway({
+    config,
+    log: log.child({ component: 'live' }),
+    workers: deps.liveWorkers ?? null,
+  });
   const metrics = createMetrics({
     store,
     log,
     ...(deps.supervisor ? { supervisor: deps.supervisor } : {}),
     sseClients: () => hub.subscriberCount,
+    liveSessions: () => live.size,
+    liveBufferedBytes: () => live.bufferedBytes,
     webhooksPending: () => webhooks.pending,
   });
   hub.addListener(metrics.onEvent);
@@ -143,6 +157,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Before the HTTP server closes: SSE streams and ?wait=true requests would otherwise hold it open.
   app.addHook('preClose', async () => {
     ctx.state.shuttingDown = true;
+    live.shutdown();
     await hub.stop();
     connections.closeIdle();
   });
@@ -169,6 +184,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     throwFileSizeLimit: false,
   });
   void app.register(fastifySwagger, openApiOptions());
+  void app.register(fastifyWebsocket, {
+    options: {
+      // Messages up to liveMaxMessageBytes are refused with an error event; at twice that ws closes
+      // the socket (1009) before buffering the rest of the message.
+      maxPayload: 2 * config.liveMaxMessageBytes,
+      handleProtocols: selectProtocol,
+      // Compression would cost CPU per message for base64 audio that barely compresses.
+      perMessageDeflate: false,
+    },
+  });
   const v1: FastifyPluginAsync = async (scope) => {
     installAuth(scope, {
       config,
@@ -182,6 +207,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await scope.register(taskContentRoutes(ctx));
     await scope.register(eventRoutes(ctx));
     await scope.register(capabilityRoutes(ctx));
+    await scope.register(realtimeRoutes(ctx, live, () => hub.nudge()));
     await scope.register(adminRoutes(ctx), { prefix: '/admin' });
   };
   const routes: FastifyPluginAsync = async (root) => {

@@ -29,7 +29,13 @@ export function registerServeCommand(program: Command): void {
       const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log });
       await store.migrate();
       const supervisor = config.workers > 0 ? new Supervisor({ config, store, log, count: config.workers }) : undefined;
-      const app = await buildApp({ config, store, log, supervisor });
+      const app = await buildApp({
+        config,
+        store,
+        log,
+        supervisor,
+        ...(supervisor ? { liveWorkers: supervisor } : {}),
+      });
       await app.listen({ host: config.host, port: config.port });
       supervisor?.start();
 

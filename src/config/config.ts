@@ -201,6 +201,36 @@ export const SETTINGS = {
     schema: int(1000).default(24 * 3600 * 1000),
     doc: 'How long task events stay available for SSE resume.',
   },
+  liveMaxSessions: {
+    env: 'EARSHOT_LIVE_MAX_SESSIONS',
+    schema: int(0, 10_000).default(8),
+    doc: 'Most concurrent live (`/v1/realtime`) sessions on this server; the next is refused (0 = live sessions off).',
+  },
+  liveMaxSessionSeconds: {
+    env: 'EARSHOT_LIVE_MAX_SESSION_SECONDS',
+    schema: int(1).default(4 * 3600),
+    doc: 'Longest live session (wall-clock seconds), then it is closed.',
+  },
+  liveIdleTimeoutSeconds: {
+    env: 'EARSHOT_LIVE_IDLE_TIMEOUT_SECONDS',
+    schema: int(1).default(60),
+    doc: 'A live session that sends nothing for this long is closed.',
+  },
+  liveMaxMessageBytes: {
+    env: 'EARSHOT_LIVE_MAX_MESSAGE_BYTES',
+    schema: int(1024).default(4 * 1024 * 1024),
+    doc: 'Largest live client message; larger ones are refused (the session goes on) up to twice this, beyond which the socket is closed.',
+  },
+  liveMaxBufferedSeconds: {
+    env: 'EARSHOT_LIVE_MAX_BUFFERED_SECONDS',
+    schema: int(1, 600).default(10),
+    doc: 'Audio a live session may have received but not yet recognised; beyond it the server stops reading the socket until it catches up.',
+  },
+  liveMaxOutgoingBytes: {
+    env: 'EARSHOT_LIVE_MAX_OUTGOING_BYTES',
+    schema: int(1024).default(1024 * 1024),
+    doc: 'Events queued for a live client that does not read them; beyond it the session is closed.',
+  },
   logLevel: {
     env: 'EARSHOT_LOG_LEVEL',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

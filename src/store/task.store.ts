@@ -75,6 +75,17 @@ export interface TaskStore {
   // --- creating and reading tasks ---
   /** Inserts a queued task. Rejects with QueueFullError when `maxQueued` tasks are already queued. */
   enqueue(task: NewTask, maxQueued: number): Promise<Task>;
+  /**
+   * Inserts a task that is already finished: its audio and transcript were produced elsewhere (a
+   * saved live session), so it never queues, is not bound by `maxQueued` and no worker claims it.
+   * The row is status 'succeeded', stage 'done', attempts 0, duration and done seconds taken from
+   * `transcript.duration` (`task.durationSeconds` is ignored), started and finished now. The
+   * transcript is stored as `complete` stores it, and the log gets the events a task that ran ends
+   * with, 'created' then 'done' (payloads from the row as inserted), so event streams, webhooks and
+   * metrics see an ordinary finished task. One transaction. Rejects with ConflictError on a
+   * duplicate id.
+   */
+  addFinished(task: NewTask, transcript: Transcript): Promise<Task>;
   /** A task visible in `scope`, or null (missing and foreign look the same). */
   get(id: string, scope: Scope): Promise<Task | null>;
   list(scope: Scope, filter: ListFilter): Promise<TaskPage>;

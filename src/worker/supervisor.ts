@@ -3,6 +3,10 @@ import type { Config } from '../config/config.js';
 import { configToEnv } from '../config/config.js';
 import { failureOf, WorkerCrashedError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
+import { LIVE_ERRORS } from '../live/live-errors.js';
+import type { LiveCommand, LiveOutput } from '../live/live-messages.js';
+import type { LiveSettings } from '../live/live-settings.js';
+import type { LiveLink, LiveWorkers } from '../live/live-workers.js';
 import type { TaskStore } from '../store/task.store.js';
 import { childEntry } from './child-entry.js';
 import { SUPERVISOR_PID_ENV } from './parent-guard.js';
@@ -20,6 +24,8 @@ interface Slot {
   crashes: number;
   timer: NodeJS.Timeout | null;
   exited: Promise<void> | null;
+  /** Live sessions this worker runs, by id: removed when the worker reports them closed or dies. */
+  live: Map<string, (output: LiveOutput) => void>;
 }
 
 /**
@@ -27,7 +33,7 @@ interface Slot {
  * and its task is handed back to the queue at once (attempt counted) rather than waiting for its
  * lease to expire. Workers get the parent's resolved config through their environment.
  */
-export class Supervisor implements SupervisorView {
+export class Supervisor implements SupervisorView, LiveWorkers {
   private readonly slots: Slot[] = [];
   private stopping = false;
   private generation = 0;
@@ -45,6 +51,7 @@ export class Supervisor implements SupervisorView {
         crashes: 0,
         timer: null,
         exited: null,
+        live: new Map(),
       };
       this.slots.push(slot);
       this.spawn(slot);
@@ -52,7 +59,34 @@ export class Supervisor implements SupervisorView {
   }
 
   workers(): WorkerInfo[] {
-    return this.slots.map((s) => ({ ...s.info }));
+    return this.slots.map((s) => ({ ...s.info, liveSessions: s.live.size }));
+  }
+
+  /**
+   * Opens a live session on the running worker with the fewest; null when none is running. The
+   * worker is fixed for the session's life: its recogniser state lives there.
+   */
+  openLive(sessionId: string, settings: LiveSettings, onOutput: (output: LiveOutput) => void): LiveLink | null {
+    if (this.stopping) return null;
+    let best: Slot | null = null;
+    for (const slot of this.slots) {
+      if (!slot.child?.connected || slot.info.state === 'starting' || slot.info.state === 'restarting') continue;
+      if (best === null || slot.live.size < best.live.size) best = slot;
+    }
+    if (best === null) return null;
+    const slot = best;
+    const child = slot.child;
+    slot.live.set(sessionId, onOutput);
+    const link: LiveLink = {
+      workerId: slot.workerId,
+      send: (command: LiveCommand) => {
+        // A command for a worker that has since died or been replaced is dropped: its death was
+        // (or is about to be) reported to the session as worker_crashed.
+        if (slot.child === child && child?.connected && slot.live.has(sessionId)) child.send(command);
+      },
+    };
+    link.send({ type: 'live.open', sessionId, settings });
+    return link;
   }
 
   pause(): void {
@@ -99,12 +133,18 @@ export class Supervisor implements SupervisorView {
         [SUPERVISOR_PID_ENV]: String(process.pid),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Structured clone: live audio crosses as bytes instead of a JSON array of numbers.
+      serialization: 'advanced',
     });
     slot.child = child;
     slot.info = { ...slot.info, pid: child.pid ?? null, state: 'starting', taskId: null, startedAt: Date.now() };
     if (this.paused) this.sendTo(slot, { type: 'pause' });
     child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'busy') slot.info = { ...slot.info, state: 'busy', taskId: m.taskId };
+      if (m.type === 'live.output') {
+        const deliver = slot.live.get(m.sessionId);
+        if (m.output.kind === 'closed') slot.live.delete(m.sessionId);
+        deliver?.(m.output);
+      } else if (m.type === 'busy') slot.info = { ...slot.info, state: 'busy', taskId: m.taskId };
       else slot.info = { ...slot.info, state: 'idle', taskId: null };
     });
     slot.exited = new Promise((resolve) => {
@@ -119,6 +159,7 @@ export class Supervisor implements SupervisorView {
     const { store, log } = this.deps;
     const taskId = slot.info.taskId;
     slot.child = null;
+    this.endLiveSessions(slot);
     if (this.stopping) {
       slot.info = { ...slot.info, state: 'stopped', pid: null, taskId: null };
       return;
@@ -140,6 +181,16 @@ export class Supervisor implements SupervisorView {
       slot.timer = null;
       if (!this.stopping) this.spawn(slot);
     }, delay);
+  }
+
+  /** The worker is gone, and with it the state of its live sessions: each ends with worker_crashed. */
+  private endLiveSessions(slot: Slot): void {
+    const sessions = [...slot.live.values()];
+    slot.live.clear();
+    for (const deliver of sessions) {
+      deliver({ kind: 'error', code: 'worker_crashed', message: LIVE_ERRORS.worker_crashed.message, fatal: true });
+      deliver({ kind: 'closed' });
+    }
   }
 
   private broadcast(m: SupervisorMessage): void {

@@ -6,6 +6,8 @@ export interface WorkerInfo {
   taskId: string | null;
   restarts: number;
   startedAt: number | null;
+  /** Live sessions running on this worker. */
+  liveSessions?: number;
 }
 
 export interface SupervisorView {

@@ -4,19 +4,37 @@ import { storeUrl } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import { createEngineFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
+import { engineTurnRecognizers } from '../engines/engine-turn-recognizer.js';
+import type { StreamingRecognizerFactory } from '../engines/streaming.js';
+import type { LiveCommand, LiveReport } from '../live/live-messages.js';
+import { LiveHost } from '../live/worker/live-host.js';
+import { loadSileroVad } from '../live/worker/live-vad.js';
 import { createStore } from '../store/create-store.js';
 import { onParentGone } from './parent-guard.js';
 import { Worker } from './worker.js';
 
 /** Messages between the supervisor and a worker child over the IPC channel. */
-export type SupervisorMessage = { type: 'pause' } | { type: 'resume' } | { type: 'wake' } | { type: 'shutdown' };
-export type WorkerMessage = { type: 'ready' } | { type: 'busy'; taskId: string } | { type: 'idle' };
+export type SupervisorMessage =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'wake' }
+  | { type: 'shutdown' }
+  | LiveCommand;
+export type WorkerMessage = { type: 'ready' } | { type: 'busy'; taskId: string } | { type: 'idle' } | LiveReport;
+
+export interface WorkerProcessOptions {
+  /**
+   * Recognizers for live sessions. Default: each session buffers its turns for a batch instance of
+   * the configured engine (no partials; see EngineTurnRecognizer).
+   */
+  liveRecognizers?: StreamingRecognizerFactory;
+}
 
 /**
  * Runs a worker until SIGTERM/SIGINT (or, as a supervised child, until the supervisor says so or
  * dies). Loads the engines once, before claiming anything, and reuses them for every task.
  */
-export async function runWorkerProcess(config: Config, log: Logger): Promise<void> {
+export async function runWorkerProcess(config: Config, log: Logger, opts: WorkerProcessOptions = {}): Promise<void> {
   const workerId = process.env.EARSHOT_WORKER_ID ?? `${os.hostname()}:${process.pid}`;
   const wlog = log.child({ workerId });
   const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log: wlog });
@@ -28,6 +46,12 @@ export async function runWorkerProcess(config: Config, log: Logger): Promise<voi
   const send = (m: WorkerMessage) => {
     if (process.connected) process.send?.(m);
   };
+  // Live sessions run beside file tasks; each owns its recognizer, so the pool is not shared.
+  const live = new LiveHost({
+    recognizers: opts.liveRecognizers ?? engineTurnRecognizers(createEngineFactory(config), config.language),
+    loadVad: loadSileroVad,
+    send,
+  });
   const worker = new Worker({
     config,
     store,
@@ -44,7 +68,7 @@ export async function runWorkerProcess(config: Config, log: Logger): Promise<voi
   const stop = (why: string, graceMs: number) => {
     stopping ??= (async () => {
       wlog.info({ why }, 'worker stopping');
-      await worker.stop(graceMs);
+      await Promise.all([worker.stop(graceMs), live.closeAll()]);
       await pool.close();
       await store.close();
     })();
@@ -52,8 +76,9 @@ export async function runWorkerProcess(config: Config, log: Logger): Promise<voi
   };
   process.on('SIGTERM', () => void stop('SIGTERM', config.shutdownGraceMs));
   process.on('SIGINT', () => void stop('SIGINT', config.shutdownGraceMs));
-  process.on('message', (m: SupervisorMessage) => {
-    if (m.type === 'pause') worker.pause();
+  process.on('message', (m: SupervisorMessage | LiveCommand) => {
+    if (m.type.startsWith('live.')) live.handle(m as LiveCommand);
+    else if (m.type === 'pause') worker.pause();
     else if (m.type === 'resume') worker.resume();
     else if (m.type === 'wake') worker.wake();
     else if (m.type === 'shutdown') void stop('supervisor shutdown', config.shutdownGraceMs);

@@ -12,8 +12,13 @@ declare module 'fastify' {
     user: User | null;
   }
   interface FastifyContextConfig {
-    /** Accept `?access_token=` as well as the header (EventSource cannot send headers). SSE routes only. */
+    /**
+     * Accept `?access_token=` (or `?token=`) as well as the header: EventSource and browser
+     * WebSockets cannot send headers. SSE and WebSocket routes only.
+     */
     allowQueryToken?: boolean;
+    /** Accept the token as the `openai-insecure-api-key.<token>` WebSocket subprotocol (OpenAI's browser clients). */
+    allowProtocolToken?: boolean;
   }
 }
 
@@ -56,14 +61,29 @@ export async function ensureLocalUser(store: TaskStore): Promise<User> {
   return user.role === 'admin' ? user : { ...user, role: 'admin' };
 }
 
+/** The subprotocol prefix OpenAI's browser clients put their key in. */
+export const PROTOCOL_TOKEN_PREFIX = 'openai-insecure-api-key.';
+
+function protocolToken(header: string | string[] | undefined): string | null {
+  const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
+  const entry = offered.find((p) => p.startsWith(PROTOCOL_TOKEN_PREFIX));
+  const token = entry?.slice(PROTOCOL_TOKEN_PREFIX.length) ?? '';
+  return token === '' ? null : token;
+}
+
 function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return m?.[1] ?? null;
   }
+  if (request.routeOptions.config.allowProtocolToken) {
+    const token = protocolToken(request.headers['sec-websocket-protocol']);
+    if (token !== null) return token;
+  }
   if (request.routeOptions.config.allowQueryToken) {
-    const q = (request.query as Record<string, unknown> | undefined)?.access_token;
+    const query = request.query as Record<string, unknown> | undefined;
+    const q = query?.access_token ?? query?.token;
     if (typeof q === 'string' && q !== '') return q;
   }
   return null;

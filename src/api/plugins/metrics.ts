@@ -12,6 +12,10 @@ export interface MetricsDeps {
   supervisor?: SupervisorView;
   /** Live gauges read at scrape time. */
   sseClients: () => number;
+  /** Live sessions holding a slot on this server. */
+  liveSessions?: () => number;
+  /** Live audio received and not yet recognised, bytes. */
+  liveBufferedBytes?: () => number;
   webhooksPending: () => number;
 }
 
@@ -98,6 +102,22 @@ export function createMetrics(deps: MetricsDeps) {
     registers: [registry],
     collect() {
       this.set(deps.sseClients());
+    },
+  });
+  new Gauge({
+    name: 'earshot_live_sessions',
+    help: 'Live (/v1/realtime) sessions holding a slot.',
+    registers: [registry],
+    collect() {
+      this.set(deps.liveSessions?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'earshot_live_buffered_bytes',
+    help: 'Live audio received from clients and not yet recognised.',
+    registers: [registry],
+    collect() {
+      this.set(deps.liveBufferedBytes?.() ?? 0);
     },
   });
   new Gauge({

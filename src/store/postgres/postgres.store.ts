@@ -128,6 +128,39 @@ export class PostgresTaskStore implements TaskStore {
     });
   }
 
+  /** See TaskStore.addFinished; one transaction, never bound by maxQueued (it never queues). */
+  async addFinished(task: NewTask, transcript: Transcript): Promise<Task> {
+    return this.db.tx(async (q) => {
+      const now = this.opts.now();
+      const row = await q.get(
+        `INSERT INTO ${this.t.tasks} (id, user_id, status, stage, priority, source_name, media_path, media_bytes,
+           options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at,
+           started_at, finished_at, updated_at)
+         VALUES ($1, $2, 'succeeded', 'done', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $11, $10, $10, $10, $10)
+         RETURNING *`,
+        [
+          task.id,
+          task.userId,
+          task.priority,
+          task.sourceName,
+          task.mediaPath,
+          task.mediaBytes,
+          JSON.stringify(task.options),
+          task.callbackUrl,
+          task.maxAttempts,
+          now,
+          transcript.duration,
+        ],
+      );
+      await chunks.saveTranscript(this.db, q, task.id, transcript);
+      const finished = taskFromRow(row as Row);
+      // Both events last, as appendEvent requires (it takes the event lock held to commit).
+      await this.event(q, finished, 'created', createdData(finished), now);
+      await this.event(q, finished, 'done', doneData(finished), now);
+      return finished;
+    });
+  }
+
   async get(id: string, scope: Scope): Promise<Task | null> {
     return reads.findVisible(this.db, this.db, id, scope, false);
   }

@@ -111,6 +111,27 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
+  /** See TaskStore.addFinished; one write transaction, never bound by maxQueued (it never queues). */
+  async addFinished(task: NewTask, transcript: Transcript): Promise<Task> {
+    return this.db.write(() => {
+      const now = this.opts.now();
+      const row = this.db.get(
+        `INSERT INTO tasks (id, user_id, status, stage, priority, source_name, media_path, media_bytes, options,
+           callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, started_at,
+           finished_at, updated_at)
+         VALUES (@id, @userId, 'succeeded', 'done', @priority, @sourceName, @mediaPath, @mediaBytes, @options,
+           @callbackUrl, 0, @maxAttempts, @now, @duration, @duration, @now, @now, @now, @now)
+         RETURNING *`,
+        { ...task, options: JSON.stringify(task.options), duration: transcript.duration, now },
+      );
+      chunks.saveTranscript(this.db, task.id, transcript);
+      const finished = taskFromRow(row as Row);
+      this.event(finished, 'created', createdData(finished), now);
+      this.event(finished, 'done', doneData(finished), now);
+      return finished;
+    });
+  }
+
   async get(id: string, scope: Scope): Promise<Task | null> {
     return reads.findVisible(this.db, id, scope);
   }

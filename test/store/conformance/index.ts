@@ -3,6 +3,7 @@
  * per-test context from context.ts and the fixtures from fixtures.ts.
  */
 import { describe } from 'vitest';
+import { addFinishedConformance } from './add-finished.js';
 import { claimConformance } from './claim.js';
 import { type ConformanceTarget, useConformanceContext } from './context.js';
 import { enqueueConformance } from './enqueue.js';
@@ -21,6 +22,7 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     const ctx = useConformanceContext(target);
     migrationsUsersConformance(ctx);
     enqueueConformance(ctx);
+    addFinishedConformance(ctx);
     claimConformance(ctx);
     leasesConformance(ctx);
     workerTransitionsConformance(ctx);

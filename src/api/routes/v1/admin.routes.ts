@@ -15,6 +15,7 @@ const WorkerSchema = Type.Object({
   task_id: Nullable(Type.String()),
   restarts: Type.Integer(),
   started_at: Nullable(Type.String({ format: 'date-time' })),
+  live_sessions: Type.Integer({ description: 'Live (/v1/realtime) sessions this worker runs.' }),
 });
 const WorkersSchema = Type.Object({ paused: Type.Boolean(), workers: Type.Array(WorkerSchema) });
 const PausedSchema = Type.Object({ paused: Type.Boolean() });
@@ -47,6 +48,7 @@ export function adminRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
             task_id: w.taskId,
             restarts: w.restarts,
             started_at: w.startedAt === null ? null : new Date(w.startedAt).toISOString(),
+            live_sessions: w.liveSessions ?? 0,
           })),
         };
       },
