@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { settingDefault } from '../src/config/config.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { wordErrorRate } from '../src/core/wer.js';
-import { pocketsphinxModelFiles } from '../src/engines/pocketsphinx/pocketsphinx.engine.js';
+import { pocketsphinxModelFiles } from '../src/engines/pocketsphinx/pocketsphinx.options.js';
 import { longSpeech } from '../test/helpers/audio-fixtures.js';
 import { CLI, log, timed } from './lib.js';
 

@@ -2,8 +2,11 @@ import { type EngineName, type SherpaModelType, settingDefault } from '../config
 import type { EngineFactory } from './engine.js';
 import { FAULTS_ENV, type FaultCounter, FaultyEngine, parseFaultConfig } from './faulty/faulty.engine.js';
 import { OpenAiEngine, type OpenAiEngineOptions } from './openai/openai.engine.js';
-import { PocketSphinxEngine, type PocketSphinxOptions } from './pocketsphinx/pocketsphinx.engine.js';
+import { PocketSphinxEngine } from './pocketsphinx/pocketsphinx.engine.js';
+import type { PocketSphinxOptions } from './pocketsphinx/pocketsphinx.options.js';
+import { PocketSphinxStream } from './pocketsphinx/pocketsphinx.stream.js';
 import { SherpaOnnxEngine, type SherpaOnnxOptions } from './sherpa-onnx/sherpa-onnx.engine.js';
+import type { StreamingRecognizerFactory } from './streaming.js';
 
 export type { EngineName };
 
@@ -39,13 +42,31 @@ export function createEngineFactory(config: EngineConfig, env: NodeJS.ProcessEnv
   return () => new FaultyEngine(make(), faults, counter);
 }
 
+/**
+ * Returns a factory of streaming recognizers (live sessions) for the configured engine, or null
+ * when that engine has no incremental mode. Only PocketSphinx has one; the others are served by
+ * re-recognising each finished turn.
+ */
+export function createStreamingRecognizerFactory(config: EngineConfig): StreamingRecognizerFactory | null {
+  switch (config.engine) {
+    case 'pocketsphinx': {
+      const options = pocketsphinxOptions(config);
+      return () => new PocketSphinxStream(options);
+    }
+    case 'sherpa-onnx':
+    case 'openai':
+      return null;
+  }
+}
+
+function pocketsphinxOptions(config: EngineConfig): PocketSphinxOptions {
+  return { modelDir: config.pocketsphinxModelDir, ...config.pocketsphinx };
+}
+
 function baseFactory(config: EngineConfig): EngineFactory {
   switch (config.engine) {
     case 'pocketsphinx': {
-      const options: PocketSphinxOptions = {
-        modelDir: config.pocketsphinxModelDir,
-        ...config.pocketsphinx,
-      };
+      const options = pocketsphinxOptions(config);
       return () => new PocketSphinxEngine(options);
     }
     case 'sherpa-onnx': {

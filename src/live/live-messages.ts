@@ -13,6 +13,8 @@ export type LiveCommand =
   | { type: 'live.audio'; sessionId: string; pcm: Uint8Array }
   | { type: 'live.commit'; sessionId: string }
   | { type: 'live.clear'; sessionId: string }
+  /** In order after everything sent before it: commit what is left (nothing left is no error), then close. */
+  | { type: 'live.finish'; sessionId: string }
   | { type: 'live.close'; sessionId: string };
 
 /**

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Config } from '../config/config.js';
 import { storeUrl } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
-import { createEngineFactory } from '../engines/create-engine.js';
+import { createEngineFactory, createStreamingRecognizerFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
 import { engineTurnRecognizers } from '../engines/engine-turn-recognizer.js';
 import type { StreamingRecognizerFactory } from '../engines/streaming.js';
@@ -24,11 +24,15 @@ export type WorkerMessage = { type: 'ready' } | { type: 'busy'; taskId: string }
 
 export interface WorkerProcessOptions {
   /**
-   * Recognizers for live sessions. Default: each session buffers its turns for a batch instance of
-   * the configured engine (no partials; see EngineTurnRecognizer).
+   * Recognizers for live sessions. Default: the engine's incremental recognizer (PocketSphinx);
+   * for engines without one, each session buffers its turns for a batch instance of the engine
+   * (no partials; see EngineTurnRecognizer).
    */
   liveRecognizers?: StreamingRecognizerFactory;
 }
+
+/** Nice value of file-task engine processes (live session decoders keep 0). */
+const FILE_WORK_NICENESS = 10;
 
 /**
  * Runs a worker until SIGTERM/SIGINT (or, as a supervised child, until the supervisor says so or
@@ -39,7 +43,11 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
   const wlog = log.child({ workerId });
   const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log: wlog });
   await store.migrate();
-  const pool = new EnginePool(createEngineFactory(config), { size: config.concurrency });
+  // File work yields the CPU to live sessions: its decoders run at a lower priority, so a busy box
+  // keeps live latency and file tasks use whatever is left (see docs/architecture.md).
+  const pool = new EnginePool(createEngineFactory({ ...config, pocketsphinx: { cpuPriority: FILE_WORK_NICENESS } }), {
+    size: config.concurrency,
+  });
   await pool.start();
   wlog.info({ engine: config.engine, instances: config.concurrency }, 'engines loaded');
 
@@ -48,9 +56,13 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
   };
   // Live sessions run beside file tasks; each owns its recognizer, so the pool is not shared.
   const live = new LiveHost({
-    recognizers: opts.liveRecognizers ?? engineTurnRecognizers(createEngineFactory(config), config.language),
+    recognizers:
+      opts.liveRecognizers ??
+      createStreamingRecognizerFactory(config) ??
+      engineTurnRecognizers(createEngineFactory(config), config.language),
     loadVad: loadSileroVad,
     send,
+    onFailure: (err, sessionId) => wlog.error({ err, session: sessionId }, 'live session failed'),
   });
   const worker = new Worker({
     config,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toSegments } from '../../src/engines/pocketsphinx/pocketsphinx.engine.js';
+import { toSegments } from '../../src/engines/pocketsphinx/pocketsphinx.words.js';
 
 describe('PocketSphinx token mapping', () => {
   it('drops fillers, strips pronunciation variants, converts frames and clamps times and confidences', () => {

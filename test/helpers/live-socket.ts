@@ -110,6 +110,28 @@ export class LiveSocket {
     }
   }
 
+  /** Waits until `n` events of `type` have arrived (counting from the start) and returns them. */
+  async count(type: string, n: number, timeoutMs = 60_000): Promise<LiveEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.all(type);
+      if (found.length >= n) return found;
+      if (this.closed)
+        throw new Error(
+          `socket closed (${this.closed.code} ${this.closed.reason}) with ${found.length} of ${n} ${type}; got ${this.summary()}`,
+        );
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${n} ${type}; got ${this.summary()}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
   /** Resolves with the close code/reason once the server closed the socket. */
   async waitClosed(timeoutMs = 30_000): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + timeoutMs;

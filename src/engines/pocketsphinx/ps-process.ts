@@ -1,14 +1,27 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { EngineError } from '../../core/errors/index.js';
+import { EngineConfigError, EngineError } from '../../core/errors/index.js';
+import { MAX_TURN_SECONDS } from '../../live/live-settings.js';
 import { abortedError } from '../abort.js';
 import { LineReader } from './line-reader.js';
+import type { PsLaunch } from './pocketsphinx.options.js';
 
 /**
  * Largest request the server accepts (MAX_SAMPLES in ps-server.c: 10 minutes at 16 kHz). A bigger
  * length prefix makes the server exit, so the engine refuses such chunks before sending them.
  */
 export const PS_MAX_SAMPLES = 16000 * 600;
+
+/**
+ * Longest streaming utterance the server accepts (MAX_UTT_SAMPLES in ps-server.c): a live turn is
+ * committed at MAX_TURN_SECONDS, so more is a caller bug.
+ */
+export const PS_MAX_UTTERANCE_SAMPLES = 16000 * MAX_TURN_SECONDS;
+
+/** Request opcodes: the top byte of the length prefix (see ps-server.c). */
+const Op = { chunk: 0, begin: 1, feed: 2, partial: 3, end: 4, abandon: 5 } as const;
+type OpCode = (typeof Op)[keyof typeof Op];
 
 /**
  * Longest stdout line we buffer. A reply carries at most one word per 3 frames (the shortest HMM)
@@ -38,12 +51,20 @@ export class PsProcess {
   private failure: Error | null = null;
   private stderrTail = '';
 
-  private constructor(serverPath: string, args: readonly string[]) {
+  private constructor(serverPath: string, args: readonly string[], cpuPriority: number | undefined) {
     // Its parent's pid lets the server notice, before loading the model, that this process already died.
     this.child = spawn(serverPath, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, EARSHOT_PARENT_PID: String(process.pid) },
     });
+    if (cpuPriority !== undefined && this.child.pid !== undefined) {
+      // Set while the model loads, before any decoding: the whole life of the process runs at it.
+      try {
+        setPriority(this.child.pid, cpuPriority);
+      } catch (err) {
+        this.fail(new EngineConfigError(`cannot give pocketsphinx CPU priority ${cpuPriority}: ${String(err)}`));
+      }
+    }
     const lines = new LineReader(
       MAX_LINE_BYTES,
       (line) => this.onLine(line),
@@ -69,12 +90,11 @@ export class PsProcess {
    * with AbortedError if `signal` fires; the child is killed in every one of those cases.
    */
   static async start(
-    serverPath: string,
-    args: readonly string[],
-    timeoutMs: number,
+    launch: Pick<PsLaunch, 'serverPath' | 'args' | 'loadTimeoutMs' | 'cpuPriority'>,
     signal?: AbortSignal,
   ): Promise<PsProcess> {
-    const proc = new PsProcess(serverPath, args);
+    const proc = new PsProcess(launch.serverPath, launch.args, launch.cpuPriority);
+    const timeoutMs = launch.loadTimeoutMs;
     const line = await proc.nextLine(timeoutMs, signal, `did not load its model within ${timeoutMs} ms`);
     if (line !== '{"ready":true}') {
       const err = new EngineError(`pocketsphinx started with an unexpected line: ${line.slice(0, 200)}`);
@@ -103,21 +123,95 @@ export class PsProcess {
       // 0 is the protocol's exit request; the engine never sends either.
       throw new RangeError(`chunk of ${pcm.length} samples is outside 1..${PS_MAX_SAMPLES}`);
     }
-    const header = Buffer.alloc(4);
-    header.writeUInt32LE(pcm.length);
-    // The server reads little-endian int16; Int16Array is host order, which is little-endian on
-    // every platform Node supports for this (x64, arm64).
-    const reply = this.nextLine(timeoutMs, signal, `did not answer within ${timeoutMs} ms`);
-    this.child.stdin.write(header);
-    this.child.stdin.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
-    const line = await reply;
-    const parsed = parseReply(line);
-    if (parsed === null) {
-      const err = new EngineError(`pocketsphinx answered garbage: ${line.slice(0, 200)}`);
-      this.fail(err);
-      throw err;
+    return this.wordsReply(await this.request(Op.chunk, pcm, timeoutMs, signal));
+  }
+
+  /** Starts a streaming utterance from a fresh decoder state, dropping one left open. */
+  async beginUtterance(timeoutMs: number): Promise<void> {
+    this.okReply(await this.request(Op.begin, null, timeoutMs));
+  }
+
+  /**
+   * Feeds audio of the open utterance; with `partial` resolves with the raw best hypothesis so far
+   * (decoder tokens, fillers included), otherwise with null. `pcm` may be empty only with `partial`.
+   * Rejects with EngineError if the server refuses (no utterance open, over PS_MAX_UTTERANCE_SAMPLES:
+   * the process stays usable) or fails (it is killed).
+   */
+  async feedUtterance(pcm: Int16Array, partial: boolean, timeoutMs: number): Promise<string | null> {
+    if (pcm.length > PS_MAX_SAMPLES || (pcm.length === 0 && !partial)) {
+      throw new RangeError(`feed of ${pcm.length} samples is outside ${partial ? 0 : 1}..${PS_MAX_SAMPLES}`);
     }
-    return parsed;
+    const line = await this.request(partial ? Op.partial : Op.feed, pcm, timeoutMs);
+    if (!partial) {
+      this.okReply(line);
+      return null;
+    }
+    const value = this.parseObject(line);
+    if (typeof value.partial === 'string') return value.partial;
+    this.refusal(line);
+    throw this.garbage(line);
+  }
+
+  /** Ends the open utterance; its words are framed from its first sample. */
+  async endUtterance(timeoutMs: number): Promise<PsReply> {
+    return this.wordsReply(await this.request(Op.end, null, timeoutMs));
+  }
+
+  /** Drops the open utterance, if any. */
+  async abandonUtterance(timeoutMs: number): Promise<void> {
+    this.okReply(await this.request(Op.abandon, null, timeoutMs));
+  }
+
+  /** Sends one request and waits for its one reply line. */
+  private async request(op: OpCode, pcm: Int16Array | null, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    const samples = pcm?.length ?? 0;
+    const header = Buffer.alloc(4);
+    // The count fits in the low 24 bits: PS_MAX_SAMPLES < 2^24.
+    header.writeUInt32LE(((op << 24) | samples) >>> 0);
+    const reply = this.nextLine(timeoutMs, signal, `did not answer within ${timeoutMs} ms`);
+    if (this.failure === null) {
+      this.child.stdin.write(header);
+      // The server reads little-endian int16; Int16Array is host order, which is little-endian on
+      // every platform Node supports for this (x64, arm64).
+      if (pcm !== null && samples > 0) this.child.stdin.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+    }
+    return reply;
+  }
+
+  private wordsReply(line: string): PsReply {
+    const parsed = parseReply(line);
+    if (parsed !== null) return parsed;
+    this.refusal(line);
+    throw this.garbage(line);
+  }
+
+  private okReply(line: string): void {
+    if (line === '{"ok":true}') return;
+    this.refusal(line);
+    throw this.garbage(line);
+  }
+
+  /** Throws the server's {"error": ...} refusal as EngineError, leaving the process running. */
+  private refusal(line: string): void {
+    const value = this.parseObject(line);
+    if (typeof value.error === 'string') throw new EngineError(`pocketsphinx refused: ${value.error}`);
+  }
+
+  private parseObject(line: string): Record<string, unknown> {
+    try {
+      const value: unknown = JSON.parse(line);
+      if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;
+    } catch {
+      // Reported as garbage below.
+    }
+    throw this.garbage(line);
+  }
+
+  /** Kills the process (it no longer speaks the protocol) and returns the error to throw. */
+  private garbage(line: string): EngineError {
+    const err = new EngineError(`pocketsphinx answered garbage: ${line.slice(0, 200)}`);
+    this.fail(err);
+    return err;
   }
 
   /** Asks the server to exit (zero-length request) and waits for it, using SIGKILL after `graceMs`. */

@@ -213,11 +213,10 @@ export class RealtimeSession implements GatewaySession {
         this.send({ type: 'live.clear', sessionId: this.id });
         return;
       case 'earshot.session.finish':
-        // Commands run in order in the worker: the commit's result and every earlier turn's
+        // The worker runs commands in order: every earlier turn's result and the last turn's
         // arrive before `closed`, which is when the session is saved and the socket closed.
         this.finishing = true;
-        this.send({ type: 'live.commit', sessionId: this.id });
-        this.send({ type: 'live.close', sessionId: this.id });
+        this.send({ type: 'live.finish', sessionId: this.id });
         return;
     }
   }
@@ -317,8 +316,6 @@ export class RealtimeSession implements GatewaySession {
         return;
       }
       case 'error':
-        // Finishing commits whatever is left; "nothing to commit" is then not an error.
-        if (this.finishing && output.code === 'input_audio_buffer_commit_empty') return;
         if (output.fatal) {
           this.end(output.code, output.message);
           return;

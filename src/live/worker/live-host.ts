@@ -13,6 +13,8 @@ export interface LiveHostOptions {
   send: (report: LiveReport) => void;
   /** Per-session command queue cap (default LIVE_QUEUE_HARD_CAP). */
   maxQueued?: number;
+  /** Told why a session failed, for the worker's log. */
+  onFailure?: (err: unknown, sessionId: string) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export class LiveHost {
         recognizers: this.opts.recognizers,
         loadVad: this.opts.loadVad,
         maxQueued: this.opts.maxQueued,
+        onFailure: (err) => this.opts.onFailure?.(err, sessionId),
         emit: (output) => {
           if (output.kind === 'closed' && this.sessions.get(sessionId) === session) this.sessions.delete(sessionId);
           this.opts.send({ type: 'live.output', sessionId, output });

@@ -25,6 +25,8 @@ export interface LiveSessionOptions {
   /** Receives every output in order; `closed` is the last, sent exactly once. */
   emit: (output: LiveOutput) => void;
   maxQueued?: number;
+  /** Told why a session failed (the API only gets the code). */
+  onFailure?: (err: unknown) => void;
 }
 
 /** A recognizer or VAD call failed: the session ends with engine_failed. */
@@ -61,6 +63,8 @@ export class LiveSession {
   /** 16 kHz samples received since open: session time. */
   private sessionSamples = 0;
   private audioSeen = false;
+  /** `live.finish` was processed: close when the queue loop ends. */
+  private finishRequested = false;
   private turnCount = 0;
   private current: LiveTurn | null = null;
   /** Server VAD: received samples not yet classified (less than one frame after each message). */
@@ -131,11 +135,13 @@ export class LiveSession {
       try {
         await this.process(step);
       } catch (err) {
+        this.opts.onFailure?.(err);
         // Not awaited: close() waits for this loop to end.
         void this.fail(err instanceof EngineFailure ? 'engine_failed' : 'internal_error');
       }
     }
     this.draining = null;
+    if (this.finishRequested) void this.close();
   }
 
   /** After a fatal error only `closed` may follow. */
@@ -160,6 +166,12 @@ export class LiveSession {
         return this.onAudio(step.pcm);
       case 'live.commit':
         return this.onCommit();
+      case 'live.finish':
+        // The session closes once this loop ends: nothing queued after a finish is processed.
+        this.finishRequested = true;
+        this.ending = true;
+        if (this.current) await this.onCommit();
+        return;
       case 'live.clear':
         return this.onClear();
       case 'live.update':

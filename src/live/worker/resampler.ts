@@ -127,5 +127,8 @@ export function createResampler(inputRate: LiveInputRate): PcmResampler {
 /** PCM16 LE bytes as samples; copies when the bytes are not 2-aligned (IPC may hand any offset). */
 export function pcm16FromBytes(bytes: Uint8Array): Int16Array {
   if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-  return new Int16Array(bytes.slice().buffer);
+  // Copied into a fresh buffer: `slice()` of a Buffer (what IPC delivers) is a view, not a copy.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Int16Array(copy.buffer);
 }

@@ -68,12 +68,12 @@ describe('isolation', () => {
     });
     two.send({
       type: 'transcription_session.update',
-      session: { input_audio_format: 'pcm16', turn_detection: { type: 'server_vad', silence_duration_ms: 400 } },
+      session: { input_audio_format: 'pcm16', turn_detection: { type: 'server_vad', silence_duration_ms: 1000 } },
     });
     await one.next('session.updated');
     await two.next('transcription_session.updated');
     const q1 = [...appends(a.pcm, 16000), JSON.stringify({ type: 'input_audio_buffer.commit' })];
-    const q2 = appends(concat([silence(0.5, 24000), c.pcm24, silence(1.5, 24000)]), 24000);
+    const q2 = appends(concat([silence(0.5, 24000), c.pcm24, silence(2, 24000)]), 24000);
     const random = mulberry32(1234);
     while (q1.length > 0 || q2.length > 0) {
       const pickOne = q2.length === 0 || (q1.length > 0 && random() < 0.5);

@@ -248,20 +248,22 @@ describe('turns', () => {
   it('server VAD at 24 kHz: two utterances with a pause make two turns, each bracketed by its speech', async () => {
     const [, , c, d] = clips as [LiveClip, LiveClip, LiveClip, LiveClip];
     const lead = 0.6;
-    const gap = 1.5;
+    const gap = 2;
     const audio = concat([silence(lead, 24000), c.pcm24, silence(gap, 24000), d.pcm24, silence(gap, 24000)]);
     const s = await open();
+    // Readers pause within a sentence too; a 1 s silence ends a turn only between the clips.
+    s.send({
+      type: 'session.update',
+      session: {
+        type: 'transcription',
+        audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 1000 } } },
+      },
+    });
+    await s.next('session.updated');
     s.appendPcm(audio, 24000);
-    const started = [
-      await s.next('input_audio_buffer.speech_started'),
-      await s.next('input_audio_buffer.speech_started'),
-    ];
-    const events = s.events;
-    const completed = await Promise.all([
-      s.next('conversation.item.input_audio_transcription.completed'),
-      s.next('conversation.item.input_audio_transcription.completed'),
-    ]);
-    void events;
+    const completed = await s.count('conversation.item.input_audio_transcription.completed', 2);
+    const started = s.all('input_audio_buffer.speech_started');
+    expect(started).toHaveLength(2);
     const stopped = s.all('input_audio_buffer.speech_stopped');
     const committed = s.all('input_audio_buffer.committed');
     expect(stopped).toHaveLength(2);
