@@ -29,10 +29,12 @@ export interface DecodeOptions {
   expectedSeconds?: number | null;
   /** Default "ffmpeg" from PATH. */
   ffmpegPath?: string;
+  /** Output sample rate; default the pipeline's SAMPLE_RATE (16 kHz). Live clients may send 24 kHz. */
+  sampleRate?: number;
 }
 
 /**
- * Decodes any input ffmpeg understands to 16 kHz mono s16le PCM, streamed from an ffmpeg child
+ * Decodes any input ffmpeg understands to mono s16le PCM (16 kHz unless `sampleRate` says otherwise), streamed from an ffmpeg child
  * process; nothing is buffered beyond the stream's high-water mark, so memory does not depend on
  * the recording's length. A missing/empty file, a failing ffmpeg, or a file that yields no audio
  * error the stream with BadAudioError (one line, ffmpeg's useful last words); `signal` errors it
@@ -84,7 +86,7 @@ export class PcmDecodeStream extends Readable {
     const { startSeconds, ffmpegPath = 'ffmpeg' } = this.opts;
     const seek = startSeconds && startSeconds > 0 ? ['-ss', startSeconds.toFixed(3)] : [];
     const args = ['-nostdin', '-v', 'error', ...seek, ...ffmpegInput(this.path), '-vn', '-sn', '-dn'];
-    args.push('-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', 'pipe:1');
+    args.push('-ac', '1', '-ar', String(this.rate), '-f', 's16le', 'pipe:1');
     const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
 
@@ -120,13 +122,17 @@ export class PcmDecodeStream extends Readable {
       return new BadAudioError(oneLine(`no audio could be decoded from ${name}${detail ? ` (${detail})` : ''}`));
     }
     const expected = (this.opts.expectedSeconds ?? 0) - (this.opts.startSeconds ?? 0);
-    const decoded = this.bytes / BYTES_PER_SAMPLE / SAMPLE_RATE;
+    const decoded = this.bytes / BYTES_PER_SAMPLE / this.rate;
     if (expected > 0 && decoded < expected / 2 && expected - decoded > TRUNCATION_MIN_MISSING_SECONDS) {
       return new BadAudioError(
         `${name} looks truncated or corrupt: decoded ${decoded.toFixed(1)} s of the ${expected.toFixed(1)} s it claims`,
       );
     }
     return null;
+  }
+
+  private get rate(): number {
+    return this.opts.sampleRate ?? SAMPLE_RATE;
   }
 
   /** ffmpeg's process id, once spawned (for diagnostics and tests). */

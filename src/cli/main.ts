@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, UsageError } from '../core/errors/index.js';
 import { registerConfigCommand } from './config.command.js';
 import { EXIT } from './exit-codes.js';
+import { registerListenCommand } from './listen.command.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerTranscribeCommand } from './transcribe.command.js';
 import { registerUsersCommand } from './users.command.js';
@@ -20,6 +21,7 @@ const program = new Command()
   .exitOverride();
 
 registerTranscribeCommand(program);
+registerListenCommand(program);
 registerServeCommand(program);
 registerWorkerCommand(program);
 registerUsersCommand(program);

@@ -21,7 +21,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/v1': { target: process.env.EARSHOT_DEV_API ?? 'http://127.0.0.1:8080', changeOrigin: false },
+      // ws: the Live page's /v1/realtime WebSocket goes through the proxy too.
+      '/v1': { target: process.env.EARSHOT_DEV_API ?? 'http://127.0.0.1:8080', changeOrigin: false, ws: true },
     },
   },
 });

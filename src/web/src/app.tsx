@@ -6,6 +6,7 @@ import { SignIn } from './components/sign-in';
 import { useAuth } from './hooks/use-auth';
 import { useRoute } from './lib/route';
 import { HomePage } from './pages/home-page';
+import { LivePage } from './pages/live-page';
 import { TranscriptPage } from './pages/transcript-page';
 
 export function App() {
@@ -13,7 +14,7 @@ export function App() {
   const route = useRoute();
   const [connection, setConnection] = useState<ConnectionState | null>(null);
   const { state, api } = auth;
-  useFocusOnNavigation(route.name === 'task' ? route.id : 'home');
+  useFocusOnNavigation(route.name === 'task' ? route.id : route.name);
   useFocusAfterSignIn(state.phase);
 
   return (
@@ -23,6 +24,7 @@ export function App() {
         canSignOut={state.phase === 'ready' && state.mode === 'token'}
         onSignOut={() => auth.signOut()}
         connection={connection}
+        current={route.name}
       />
       <main id="main" tabIndex={-1}>
         {state.phase === 'checking' && <p aria-busy="true">Connecting to the server…</p>}
@@ -40,6 +42,8 @@ export function App() {
         {api &&
           (route.name === 'task' ? (
             <TranscriptPage key={route.id} api={api} id={route.id} />
+          ) : route.name === 'live' ? (
+            <LivePage api={api} />
           ) : (
             <HomePage api={api} status={route.status} page={route.page} onConnection={setConnection} />
           ))}

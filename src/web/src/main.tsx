@@ -4,6 +4,7 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/tasks.css';
 import './styles/transcript.css';
+import './styles/live.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -159,6 +159,10 @@ describe('web UI contrast', () => {
       await row(page, 'waiting.wav').getByRole('link', { name: 'waiting.wav' }).click();
       await page.getByTestId('download-srt').waitFor();
       note(await measureButtons(page, `${colorScheme} task page`));
+
+      await page.getByTestId('nav-live').click();
+      await page.getByTestId('live-start').waitFor();
+      note(await measureButtons(page, `${colorScheme} live page`));
       await context.close();
     }
     expect(problems).toEqual([]);

@@ -1,10 +1,13 @@
 import type { ConnectionState } from '../api/event-stream';
+import { LIVE_HREF, type Route } from '../lib/route';
 
 interface Props {
   signedIn: boolean;
   canSignOut: boolean;
   onSignOut(): void;
   connection?: ConnectionState | null;
+  /** The page shown, so its nav link is marked current. */
+  current?: Route['name'];
 }
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
@@ -13,7 +16,7 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
   reconnecting: 'Reconnecting…',
 };
 
-export function Header({ signedIn, canSignOut, onSignOut, connection }: Props) {
+export function Header({ signedIn, canSignOut, onSignOut, connection, current }: Props) {
   return (
     <header class="site-header">
       <a class="skip-link" href="#main">
@@ -25,6 +28,26 @@ export function Header({ signedIn, canSignOut, onSignOut, connection }: Props) {
         </span>{' '}
         Earshot
       </a>
+      {signedIn && (
+        <nav class="site-nav" aria-label="Main">
+          <a
+            href="#/"
+            class="site-nav__link"
+            aria-current={current === 'home' ? 'page' : undefined}
+            data-testid="nav-tasks"
+          >
+            Tasks
+          </a>
+          <a
+            href={LIVE_HREF}
+            class="site-nav__link"
+            aria-current={current === 'live' ? 'page' : undefined}
+            data-testid="nav-live"
+          >
+            Live
+          </a>
+        </nav>
+      )}
       <div class="site-header__end">
         {connection && (
           <span class={`connection connection--${connection}`} data-testid="connection-state">
