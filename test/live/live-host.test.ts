@@ -145,7 +145,7 @@ describe('LiveHost lifecycle', () => {
 });
 
 describe('LiveSession turn mechanics', () => {
-  it('sends partials every 250 ms of turn audio when the text changes, every 500 ms when it does not', async () => {
+  it('sends partials every 200 ms of turn audio when the text changes, every 400 ms when it does not', async () => {
     // Text changes only in the first second; then stays the same.
     const rec = new ScriptedRecognizer({ partialText: (fed) => `words ${Math.min(fed, 16000)}` });
     const h = new HostHarness({ recognizers: () => rec });
@@ -154,16 +154,13 @@ describe('LiveSession turn mechanics', () => {
     h.host.handle({ type: 'live.commit', sessionId: 's' });
     await h.until('s', (o) => o.kind === 'completed');
     const partials = h.outputs('s').filter((o) => o.kind === 'partial');
-    // Asked at 250, 500, ... 3000 ms; changed text at 250..1000 ms (4), then liveness at 1500..3000 (4).
+    // Asked at 200, 400, ... 3000 ms; changed text at 200..1000 ms (5), then liveness at 1400..3000 (5).
     expect(partials.map((p) => (p.kind === 'partial' ? p.text : ''))).toEqual([
-      'words 4000',
-      'words 8000',
-      'words 12000',
-      'words 16000',
-      'words 16000',
-      'words 16000',
-      'words 16000',
-      'words 16000',
+      'words 3200',
+      'words 6400',
+      'words 9600',
+      'words 12800',
+      ...Array(6).fill('words 16000'),
     ]);
     await h.close('s');
   });

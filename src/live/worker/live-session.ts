@@ -113,9 +113,14 @@ export class LiveSession {
       // its process, so a model still loading or a long decode cannot hold the slot for seconds;
       // the step then fails, and the failure is ignored because the session is ending.
       const releases: Array<Promise<void>> = [];
-      if (this.recognizer) releases.push(this.recognizer.release());
-      this.recognizer = null;
+      const releaseRecognizer = (): void => {
+        if (this.recognizer) releases.push(this.recognizer.release());
+        this.recognizer = null;
+      };
+      releaseRecognizer();
       await this.draining;
+      // The step in progress may have created the recognizer after the first look.
+      releaseRecognizer();
       if (this.vad) releases.push(this.vad.release());
       this.vad = null;
       this.current = null;

@@ -1,8 +1,12 @@
 import { SAMPLE_RATE } from '../../core/task.js';
 
-/** Ask for a hypothesis every 250 ms of turn audio; send one at least every 500 ms (liveness). */
-const PARTIAL_ASK_SAMPLES = SAMPLE_RATE / 4;
-const PARTIAL_LIVENESS_SAMPLES = SAMPLE_RATE / 2;
+/**
+ * Ask for a hypothesis every 200 ms of turn audio; send one at least every 400 ms (liveness). The
+ * promise is a delta at least every 500 ms of wall time while someone speaks: audio arrives in
+ * messages of ~100 ms and decoding takes time, so the audio-time cadence keeps a margin.
+ */
+const PARTIAL_ASK_SAMPLES = SAMPLE_RATE / 5;
+const PARTIAL_LIVENESS_SAMPLES = (SAMPLE_RATE * 2) / 5;
 
 /** Session time: 16 kHz samples since open, as ms in events. */
 export const msOf = (samples: number): number => Math.round((samples * 1000) / SAMPLE_RATE);

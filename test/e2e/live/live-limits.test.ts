@@ -107,9 +107,10 @@ describe('live session limits', () => {
       peak = Math.max(peak, await gauge('earshot_live_buffered_bytes'));
     }
     const turn = await completed;
-    // The server read at most the bound plus the message in hand; the rest waited in TCP.
+    // The server holds at most the bound plus what was already read when it paused the socket (the
+    // message that crossed the bound and the frames of that socket read); the rest waits in TCP.
     expect(peak).toBeGreaterThan(0);
-    expect(peak).toBeLessThanOrEqual(BUFFERED_SECONDS * messageBytes + messageBytes);
+    expect(peak).toBeLessThanOrEqual(BUFFERED_SECONDS * messageBytes + 3 * messageBytes);
     expect(turn.end as number).toBeCloseTo(speech.length / 24000, 0);
     s.close();
   });

@@ -189,3 +189,42 @@ describe('churn', () => {
     expect(processCount()).toBeLessThanOrEqual(before);
   });
 });
+
+describe('accuracy', () => {
+  it('live mode on the five LibriVox clips is within 3 WER points of file mode', async () => {
+    const { PocketSphinxEngine } = await import('../../../src/engines/pocketsphinx/pocketsphinx.engine.js');
+    const { combineWer } = await import('../../../src/core/wer.js');
+    const { TEST_ENGINE_DEADLINES } = await import('../../engines/librivox.js');
+    const engine = new PocketSphinxEngine(TEST_ENGINE_DEADLINES);
+    await engine.load();
+    const file = [];
+    try {
+      for (const clip of clips) {
+        const segments = await engine.recognize(clip.pcm, { language: 'en' });
+        file.push(wordErrorRate(clip.reference, segments.map((s) => s.text).join(' ')));
+      }
+    } finally {
+      await engine.release();
+    }
+    const s = await open();
+    s.send({
+      type: 'session.update',
+      session: {
+        type: 'transcription',
+        audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } },
+      },
+    });
+    await s.next('session.updated');
+    const live = [];
+    for (const [i, clip] of clips.entries()) {
+      s.appendPcm(clip.pcm24, 24000);
+      s.send({ type: 'input_audio_buffer.commit' });
+      const done = await s.count('conversation.item.input_audio_transcription.completed', i + 1);
+      live.push(wordErrorRate(clip.reference, done[i]?.transcript as string));
+    }
+    s.close();
+    const fileWer = combineWer(file).wer;
+    const liveWer = combineWer(live).wer;
+    expect(liveWer - fileWer).toBeLessThanOrEqual(0.03);
+  });
+});
