@@ -208,8 +208,9 @@ export const SETTINGS = {
   },
   liveMaxSessionSeconds: {
     env: 'EARSHOT_LIVE_MAX_SESSION_SECONDS',
-    schema: int(1).default(4 * 3600),
-    doc: 'Longest live session (wall-clock seconds), then it is closed.',
+    // At most a day: a saved session's WAV (24 kHz PCM16) must stay under the format's 4 GiB.
+    schema: int(1, 24 * 3600).default(4 * 3600),
+    doc: 'Longest live session (wall-clock seconds, at most 86400), then it is closed.',
   },
   liveIdleTimeoutSeconds: {
     env: 'EARSHOT_LIVE_IDLE_TIMEOUT_SECONDS',
