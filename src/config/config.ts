@@ -203,8 +203,10 @@ export const SETTINGS = {
   },
   liveMaxSessions: {
     env: 'EARSHOT_LIVE_MAX_SESSIONS',
-    schema: int(0, 10_000).default(8),
+    // Measured (docs/benchmarks.md): 2 cores keep p95 turn latency under 2 s with 6 real-time sessions.
+    schema: int(0, 10_000).default(os.availableParallelism() * 3),
     doc: 'Most concurrent live (`/v1/realtime`) sessions on this server; the next is refused (0 = live sessions off).',
+    shownDefault: '3 × CPU cores',
   },
   liveMaxSessionSeconds: {
     env: 'EARSHOT_LIVE_MAX_SESSION_SECONDS',
