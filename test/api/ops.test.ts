@@ -169,8 +169,16 @@ describe('admin', () => {
     expect(await json(res)).toEqual({
       paused: false,
       workers: [
-        { id: 'w1', pid: 4242, state: 'busy', task_id: 't1', restarts: 2, started_at: '2025-01-01T00:00:00.000Z' },
-        { id: 'w2', pid: null, state: 'restarting', task_id: null, restarts: 0, started_at: null },
+        {
+          id: 'w1',
+          pid: 4242,
+          state: 'busy',
+          task_id: 't1',
+          restarts: 2,
+          started_at: '2025-01-01T00:00:00.000Z',
+          live_sessions: 0,
+        },
+        { id: 'w2', pid: null, state: 'restarting', task_id: null, restarts: 0, started_at: null, live_sessions: 0 },
       ],
     });
     expect(await json(await call(s, 'POST', '/v1/admin/pause', { token: s.tokens.root }))).toEqual({ paused: true });

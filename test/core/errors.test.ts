@@ -92,6 +92,12 @@ const EXPECTED: Record<string, { make: () => EarshotError; code: string; status:
     retryable: false,
   },
   UsageError: { make: () => new errors.UsageError('x'), code: 'invalid_usage', status: 400, retryable: false },
+  LiveSessionError: {
+    make: () => new errors.LiveSessionError('connection_closed', 'x'),
+    code: 'connection_closed',
+    status: 502,
+    retryable: true,
+  },
   WorkerCrashedError: {
     make: () => new errors.WorkerCrashedError('x'),
     code: 'worker_crashed',
