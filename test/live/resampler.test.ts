@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createResampler } from '../../src/live/worker/resampler.js';
+import { concat } from '../e2e/live/live-audio.js';
 
 const sine = (hz: number, rate: number, seconds: number, amplitude = 10000): Int16Array =>
   Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) =>
@@ -23,13 +24,7 @@ function resampleInBlocks(input: Int16Array, sizes: () => number): Int16Array {
     parts.push(r.push(input.subarray(i, i + n)));
     i += n;
   }
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 const rms = (x: Int16Array, from = 0, to = x.length): number => {

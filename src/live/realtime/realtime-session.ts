@@ -234,13 +234,19 @@ export class RealtimeSession implements GatewaySession {
     }
     // The first audio fixes the rate; audio arriving while the file opens is written in order.
     const copy = Buffer.from(pcm);
-    this.recorderOpening ??= make(this.settings.inputRate).then((r) => {
-      this.recorder = r;
-      return r;
-    });
-    void this.recorderOpening.then(
+    if (this.recorderOpening === null) {
+      this.recorderOpening = make(this.settings.inputRate).then((r) => {
+        this.recorder = r;
+        return r;
+      });
+      // Logged once; the session goes on without a recording (its transcript still reaches the client).
+      this.recorderOpening.catch((err: unknown) =>
+        this.deps.log.error({ err, session: this.id }, 'cannot record the live session'),
+      );
+    }
+    this.recorderOpening.then(
       (r) => r.write(copy),
-      (err: unknown) => this.deps.log.error({ err, session: this.id }, 'cannot record the live session'),
+      () => {},
     );
   }
 

@@ -108,19 +108,7 @@ export class PostgresTaskStore implements TaskStore {
            options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at)
          VALUES ($1, $2, 'queued', 'waiting', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, 0, $10, $10)
          RETURNING *`,
-        [
-          task.id,
-          task.userId,
-          task.priority,
-          task.sourceName,
-          task.mediaPath,
-          task.mediaBytes,
-          JSON.stringify(task.options),
-          task.callbackUrl,
-          task.maxAttempts,
-          now,
-          task.durationSeconds,
-        ],
+        insertParams(task, now, task.durationSeconds),
       );
       const created = taskFromRow(row as Row);
       await this.event(q, created, 'created', createdData(created), now);
@@ -138,19 +126,7 @@ export class PostgresTaskStore implements TaskStore {
            started_at, finished_at, updated_at)
          VALUES ($1, $2, 'succeeded', 'done', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $11, $10, $10, $10, $10)
          RETURNING *`,
-        [
-          task.id,
-          task.userId,
-          task.priority,
-          task.sourceName,
-          task.mediaPath,
-          task.mediaBytes,
-          JSON.stringify(task.options),
-          task.callbackUrl,
-          task.maxAttempts,
-          now,
-          transcript.duration,
-        ],
+        insertParams(task, now, transcript.duration),
       );
       await chunks.saveTranscript(this.db, q, task.id, transcript);
       const finished = taskFromRow(row as Row);
@@ -458,4 +434,21 @@ export class PostgresTaskStore implements TaskStore {
   ): Promise<void> {
     return events.appendEvent(this.db, q, task, type, data, now);
   }
+}
+
+/** The parameters $1..$11 both task INSERTs share: the new task's columns, the time, its duration. */
+function insertParams(task: NewTask, now: number, durationSeconds: number | null): unknown[] {
+  return [
+    task.id,
+    task.userId,
+    task.priority,
+    task.sourceName,
+    task.mediaPath,
+    task.mediaBytes,
+    JSON.stringify(task.options),
+    task.callbackUrl,
+    task.maxAttempts,
+    now,
+    durationSeconds,
+  ];
 }
