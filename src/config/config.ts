@@ -74,6 +74,11 @@ export const SETTINGS = {
     doc: 'Engine instances per worker: chunks recognised in parallel.',
     shownDefault: 'CPU cores',
   },
+  workerTasks: {
+    env: 'EARSHOT_WORKER_TASKS',
+    schema: int(0, 1024).default(0),
+    doc: 'Tasks one worker runs at once, their chunks taking turns on its engines (0 = twice `EARSHOT_CONCURRENCY`).',
+  },
   engine: {
     env: 'EARSHOT_ENGINE',
     schema: z.enum(ENGINE_NAMES).default('pocketsphinx'),
@@ -289,6 +294,14 @@ function isSet(value: string | undefined): value is string {
 /** A setting's default, for modules that need it without a loaded config (engine constructors, CLI help). */
 export function settingDefault<K extends keyof Settings>(key: K): z.output<Settings[K]['schema']> {
   return (SETTINGS[key].schema as z.ZodTypeAny).parse(undefined);
+}
+
+/**
+ * Tasks a worker runs at once. Twice its engines by default: while one task is decoded, analysed or
+ * stored, another's chunks keep the engines busy, so short recordings do not leave them idle.
+ */
+export function tasksPerWorker(config: Pick<Config, 'workerTasks' | 'concurrency'>): number {
+  return config.workerTasks > 0 ? config.workerTasks : 2 * config.concurrency;
 }
 
 /**

@@ -15,17 +15,38 @@ export interface EnginePoolOptions {
   maxQueue?: number;
 }
 
+/**
+ * Who a job is for, so a pool shared by several tasks (or files) serves them fairly: a free instance
+ * goes to the waiting job of highest `priority`, and among equals to the share served least
+ * recently. A long recording's chunks and a stream of short tasks therefore alternate on the
+ * instances; neither starves the other.
+ */
+export interface PoolShare {
+  /** Jobs with the same key belong to one share (a task id, a file). */
+  key: string;
+  /** Higher first; default 0. */
+  priority?: number;
+}
+
+/** A pool job: the engine's options, plus the share it is charged to (none: a share of its own). */
+export interface PoolRecognizeOptions extends RecognizeOptions {
+  share?: PoolShare;
+}
+
 interface Waiter {
   resolve: (engine: Engine) => void;
   reject: (err: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  key: string | undefined;
+  priority: number;
 }
 
 /**
  * A fixed set of loaded engine instances shared by every task of a worker. Jobs run on a free
- * instance or wait in a bounded FIFO queue. An instance whose call failed stays in the pool:
- * engines restart their own process on the next call.
+ * instance or wait in a bounded queue, from which instances are handed out fairly between shares
+ * (see PoolShare). An instance whose call failed stays in the pool: engines restart their own
+ * process on the next call.
  */
 export class EnginePool {
   readonly size: number;
@@ -35,6 +56,12 @@ export class EnginePool {
   private readonly waiters: Waiter[] = [];
   private loading: Promise<void> | null = null;
   private closed = false;
+  /**
+   * When each share last got an instance (a counter, not a clock). Holds only the shares with a
+   * waiting job: an entry is dropped when its share's queue empties, so the map stays bounded.
+   */
+  private readonly lastServed = new Map<string, number>();
+  private served = 0;
 
   constructor(
     private readonly factory: EngineFactory,
@@ -72,12 +99,13 @@ export class EnginePool {
    * with EnginePoolFullError when the wait queue is full, with AbortedError if `opts.signal` fires
    * while waiting (the job leaves the queue) or running, and with whatever the engine rejects with.
    */
-  async recognize(pcm: Int16Array, opts: RecognizeOptions): Promise<Segment[]> {
+  async recognize(pcm: Int16Array, opts: PoolRecognizeOptions): Promise<Segment[]> {
     throwIfAborted(opts.signal);
     await this.load();
-    const engine = await this.acquire(opts.signal);
+    const { share, ...engineOpts } = opts;
+    const engine = await this.acquire(opts.signal, share);
     try {
-      return await engine.recognize(pcm, opts);
+      return await engine.recognize(pcm, engineOpts);
     } finally {
       this.handBack(engine);
     }
@@ -125,35 +153,72 @@ export class EnginePool {
     await Promise.allSettled(engines.map((e) => e.release()));
   }
 
-  private acquire(signal: AbortSignal | undefined): Promise<Engine> {
+  private acquire(signal: AbortSignal | undefined, share: PoolShare | undefined): Promise<Engine> {
     if (this.closed) return Promise.reject(new AbortedError('engine pool closed'));
     const engine = this.free.pop();
-    if (engine !== undefined) return Promise.resolve(engine);
+    if (engine !== undefined) {
+      if (share) this.markServed(share.key);
+      return Promise.resolve(engine);
+    }
     if (this.waiters.length >= this.maxQueue) return Promise.reject(new EnginePoolFullError(this.maxQueue));
     return new Promise<Engine>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,
         signal,
+        key: share?.key,
+        priority: share?.priority ?? 0,
         onAbort: () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
+          this.removeWaiter(waiter);
           reject(abortedError(signal as AbortSignal));
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
       this.waiters.push(waiter);
+      if (waiter.key !== undefined && !this.lastServed.has(waiter.key)) this.lastServed.set(waiter.key, -1);
     });
   }
 
   private handBack(engine: Engine): void {
     if (this.closed || !this.engines.includes(engine)) return;
-    const waiter = this.waiters.shift();
+    const waiter = this.nextWaiter();
     if (waiter === undefined) {
       this.free.push(engine);
       return;
     }
+    this.removeWaiter(waiter);
+    if (waiter.key !== undefined) this.markServed(waiter.key);
     waiter.signal?.removeEventListener('abort', waiter.onAbort);
     waiter.resolve(engine);
+  }
+
+  /**
+   * Highest priority first; among equals the share served longest ago (a share never served counts
+   * as oldest); among a share's jobs, and for jobs without a share, the earliest. The queue holds
+   * at most `maxQueue` jobs, so a linear scan is cheap.
+   */
+  private nextWaiter(): Waiter | undefined {
+    let best: Waiter | undefined;
+    let bestServed = 0;
+    for (const w of this.waiters) {
+      // A job without a share is a share of its own that waited since it was queued.
+      const served = w.key === undefined ? -1 : (this.lastServed.get(w.key) ?? -1);
+      if (best === undefined || w.priority > best.priority || (w.priority === best.priority && served < bestServed)) {
+        best = w;
+        bestServed = served;
+      }
+    }
+    return best;
+  }
+
+  private markServed(key: string): void {
+    this.served += 1;
+    if (this.waiters.some((w) => w.key === key)) this.lastServed.set(key, this.served);
+    else this.lastServed.delete(key);
+  }
+
+  private removeWaiter(waiter: Waiter): void {
+    const i = this.waiters.indexOf(waiter);
+    if (i >= 0) this.waiters.splice(i, 1);
   }
 }

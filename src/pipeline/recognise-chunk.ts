@@ -2,7 +2,7 @@ import { EngineError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import type { ChunkCheckpoint, ChunkPlan } from '../core/task.js';
 import type { Segment } from '../core/transcript.js';
-import type { EnginePool } from '../engines/engine-pool.js';
+import type { EnginePool, PoolShare } from '../engines/engine-pool.js';
 import { toGlobalSegments } from './merge.js';
 import { splitSegments } from './split-segments.js';
 
@@ -15,6 +15,8 @@ export interface RecogniseChunkOptions {
   /** Recorded in the checkpoint: which attempt did the work. */
   attempt: number;
   signal: AbortSignal;
+  /** Whose job this is on a pool shared by several tasks or files. */
+  share?: PoolShare;
   log?: Logger;
 }
 
@@ -31,7 +33,11 @@ export async function recogniseChunk(
   let segments: Segment[];
   for (let tries = 1; ; tries++) {
     try {
-      segments = await opts.pool.recognize(pcm, { language: opts.language, signal: opts.signal });
+      segments = await opts.pool.recognize(pcm, {
+        language: opts.language,
+        signal: opts.signal,
+        share: opts.share,
+      });
       break;
     } catch (err) {
       if (!(err instanceof EngineError) || tries >= CHUNK_TRIES || opts.signal.aborted) throw err;

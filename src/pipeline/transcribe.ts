@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { type ChunkCheckpoint, type ChunkPlan, SAMPLE_RATE, type TaskOptions, type TaskStage } from '../core/task.js';
 import { fullText, type Transcript } from '../core/transcript.js';
 import { abortedError } from '../engines/abort.js';
-import type { EnginePool } from '../engines/engine-pool.js';
+import type { EnginePool, PoolShare } from '../engines/engine-pool.js';
 import { openAudio } from './audio-source.js';
 import { type CheckpointSink, loadResume } from './checkpoints.js';
 import { mergeCheckpoints } from './merge.js';
@@ -26,8 +26,13 @@ export interface TranscribeJob {
   /** Private scratch folder for this run (the PCM spool lives here). */
   workDir: string;
   options: TaskOptions;
-  /** Recognises the chunks; its size is how many are recognised in parallel. */
+  /**
+   * Recognises the chunks; its size is how many this job keeps in flight. The pool may be shared
+   * with other jobs, which then take turns on its instances (see PoolShare).
+   */
   pool: EnginePool;
+  /** This job's share of a shared pool (a task id and its priority, a file name). */
+  share?: PoolShare;
   /**
    * Duration from an earlier probe: a number, or null when the container does not say. Leave it
    * undefined only when nothing has probed the file yet; the pipeline then probes it once.
@@ -100,6 +105,7 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
           language: options.language,
           attempt,
           signal,
+          share: job.share,
           log: job.log,
         });
         await checkpoints?.saveChunk(checkpoint);

@@ -45,7 +45,7 @@ export class Supervisor implements SupervisorView, LiveWorkers {
   start(): void {
     for (let i = 0; i < this.deps.count; i++) {
       const slot: Slot = {
-        info: { id: `w${i}`, pid: null, state: 'starting', taskId: null, restarts: 0, startedAt: null },
+        info: { id: `w${i}`, pid: null, state: 'starting', taskIds: [], restarts: 0, startedAt: null },
         child: null,
         workerId: '',
         crashes: 0,
@@ -137,15 +137,16 @@ export class Supervisor implements SupervisorView, LiveWorkers {
       serialization: 'advanced',
     });
     slot.child = child;
-    slot.info = { ...slot.info, pid: child.pid ?? null, state: 'starting', taskId: null, startedAt: Date.now() };
+    slot.info = { ...slot.info, pid: child.pid ?? null, state: 'starting', taskIds: [], startedAt: Date.now() };
     if (this.paused) this.sendTo(slot, { type: 'pause' });
     child.on('message', (m: WorkerMessage) => {
       if (m.type === 'live.output') {
         const deliver = slot.live.get(m.sessionId);
         if (m.output.kind === 'closed') slot.live.delete(m.sessionId);
         deliver?.(m.output);
-      } else if (m.type === 'busy') slot.info = { ...slot.info, state: 'busy', taskId: m.taskId };
-      else slot.info = { ...slot.info, state: 'idle', taskId: null };
+      } else if (m.type === 'tasks') {
+        slot.info = { ...slot.info, state: m.taskIds.length > 0 ? 'busy' : 'idle', taskIds: m.taskIds };
+      } else if (m.type === 'ready') slot.info = { ...slot.info, state: 'idle' };
     });
     slot.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -157,26 +158,29 @@ export class Supervisor implements SupervisorView, LiveWorkers {
 
   private async onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     const { store, log } = this.deps;
-    const taskId = slot.info.taskId;
+    const taskIds = slot.info.taskIds;
     slot.child = null;
     this.endLiveSessions(slot);
     if (this.stopping) {
-      slot.info = { ...slot.info, state: 'stopped', pid: null, taskId: null };
+      slot.info = { ...slot.info, state: 'stopped', pid: null, taskIds: [] };
       return;
     }
-    log.error({ worker: slot.info.id, code, signal, taskId }, 'worker exited unexpectedly');
-    if (taskId) {
-      // Hand the task back now; its checkpoints let the next attempt resume where this one stopped.
-      const reason = signal ? `signal ${signal}` : `exit code ${code}`;
-      await store
-        .fail(taskId, slot.workerId, failureOf(new WorkerCrashedError(reason)))
-        .catch((err: unknown) => log.error({ err, taskId }, 'could not re-queue the crashed worker’s task'));
-    }
+    log.error({ worker: slot.info.id, code, signal, taskIds }, 'worker exited unexpectedly');
+    // Hand every task back now; their checkpoints let the next attempts resume where these stopped.
+    // (A task claimed in the instant before the crash, not yet reported, comes back when its lease expires.)
+    const reason = signal ? `signal ${signal}` : `exit code ${code}`;
+    await Promise.all(
+      taskIds.map((taskId) =>
+        store
+          .fail(taskId, slot.workerId, failureOf(new WorkerCrashedError(reason)))
+          .catch((err: unknown) => log.error({ err, taskId }, 'could not re-queue the crashed worker’s task')),
+      ),
+    );
     const stable = slot.info.startedAt !== null && Date.now() - slot.info.startedAt > STABLE_MS;
     slot.crashes = stable ? 1 : slot.crashes + 1;
     const delay = RESTART_DELAYS_MS[Math.min(slot.crashes, RESTART_DELAYS_MS.length) - 1] ?? 30_000;
     this.restartCount++;
-    slot.info = { ...slot.info, state: 'restarting', pid: null, taskId: null, restarts: slot.info.restarts + 1 };
+    slot.info = { ...slot.info, state: 'restarting', pid: null, taskIds: [], restarts: slot.info.restarts + 1 };
     slot.timer = setTimeout(() => {
       slot.timer = null;
       if (!this.stopping) this.spawn(slot);

@@ -3,7 +3,8 @@ export interface WorkerInfo {
   id: string;
   pid: number | null;
   state: 'starting' | 'idle' | 'busy' | 'restarting' | 'stopping' | 'stopped';
-  taskId: string | null;
+  /** Tasks the worker runs now, oldest first (a worker runs several at once; see EARSHOT_WORKER_TASKS). */
+  taskIds: string[];
   restarts: number;
   startedAt: number | null;
   /** Live sessions running on this worker. */

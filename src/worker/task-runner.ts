@@ -61,6 +61,8 @@ export async function runTask(
       // A task without its own chunk length uses this worker's setting (EARSHOT_MAX_CHUNK_SECONDS).
       options: { ...task.options, maxChunkSeconds: task.options.maxChunkSeconds ?? config.maxChunkSeconds },
       pool: deps.pool,
+      // The pool is shared with this worker's other tasks: they take turns, higher priority first.
+      share: { key: task.id, priority: task.priority },
       // Probed when the task was created (null: the container does not say), so no attempt probes again.
       durationSeconds: task.durationSeconds,
       attempt: task.attempts,

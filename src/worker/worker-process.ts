@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Config } from '../config/config.js';
-import { storeUrl } from '../config/config.js';
+import { storeUrl, tasksPerWorker } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import { createEngineFactory, createStreamingRecognizerFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
@@ -20,7 +20,8 @@ export type SupervisorMessage =
   | { type: 'wake' }
   | { type: 'shutdown' }
   | LiveCommand;
-export type WorkerMessage = { type: 'ready' } | { type: 'busy'; taskId: string } | { type: 'idle' } | LiveReport;
+/** `tasks`: the tasks the worker runs now (empty: idle), sent whenever the set changes. */
+export type WorkerMessage = { type: 'ready' } | { type: 'tasks'; taskIds: string[] } | LiveReport;
 
 export interface WorkerProcessOptions {
   /**
@@ -49,7 +50,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
     size: config.concurrency,
   });
   await pool.start();
-  wlog.info({ engine: config.engine, instances: config.concurrency }, 'engines loaded');
+  wlog.info({ engine: config.engine, instances: config.concurrency, tasks: tasksPerWorker(config) }, 'engines loaded');
 
   const send = (m: WorkerMessage) => {
     if (process.connected) process.send?.(m);
@@ -71,8 +72,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
     workerId,
     log: wlog,
     onState: (s) => {
-      if (s.state === 'busy') send({ type: 'busy', taskId: s.taskId });
-      else if (s.state === 'idle') send({ type: 'idle' });
+      if (s.state !== 'stopped') send({ type: 'tasks', taskIds: s.state === 'busy' ? s.taskIds : [] });
     },
   });
 

@@ -1,13 +1,14 @@
-import type { Config } from '../config/config.js';
+import { type Config, tasksPerWorker } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
+import type { Task } from '../core/task.js';
 import type { EnginePool } from '../engines/engine-pool.js';
 import type { TaskStore } from '../store/task.store.js';
 import { runTask } from './task-runner.js';
 
-/** An idle worker looks for work this often; a `wake()` (new task announced) cuts the wait short. */
+/** An idle worker looks for work this often; a `wake()` (new task announced, a task ended) cuts the wait short. */
 const IDLE_POLL_MS = 1000;
 
-export type WorkerState = { state: 'idle' } | { state: 'busy'; taskId: string } | { state: 'stopped' };
+export type WorkerState = { state: 'idle' } | { state: 'busy'; taskIds: string[] } | { state: 'stopped' };
 
 export interface WorkerDeps {
   config: Config;
@@ -15,24 +16,32 @@ export interface WorkerDeps {
   pool: EnginePool;
   workerId: string;
   log: Logger;
+  /** Called whenever the set of running tasks changes, and once when the worker has stopped. */
   onState?: (s: WorkerState) => void;
 }
 
 /**
- * The claim loop: one task at a time per worker (a task already uses every engine in the pool).
- * It also sweeps expired leases, so a cluster of plain `earshot worker` processes recovers the tasks
- * of a member that died, without any server.
+ * The claim loop. A worker runs up to `tasksPerWorker` tasks at once on one engine pool: it claims
+ * whenever it has room, and the tasks' chunks take turns on the engines (EnginePool serves shares
+ * fairly, by priority), so one-chunk recordings keep every engine busy and a long recording neither
+ * starves nor is starved by short ones. It also sweeps expired leases, so a cluster of plain
+ * `earshot worker` processes recovers the tasks of a member that died, without any server.
  */
 export class Worker {
   private stopping = false;
   private paused = false;
   private wakeUp: (() => void) | null = null;
-  private current: Promise<void> | null = null;
+  /** A wake that came while the loop was busy (claiming): the next idle wait returns at once. */
+  private woken = false;
+  private readonly running = new Map<string, Promise<void>>();
   private readonly shutdown = new AbortController();
+  private readonly maxTasks: number;
   private lastSweep = 0;
   private loop: Promise<void> | null = null;
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    this.maxTasks = tasksPerWorker(deps.config);
+  }
 
   start(): Promise<void> {
     this.loop ??= this.run();
@@ -49,26 +58,35 @@ export class Worker {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp === null) {
+      this.woken = true;
+      return;
+    }
+    this.wakeUp();
     this.wakeUp = null;
   }
 
+  /** Ids of the tasks running now, oldest first. */
+  get taskIds(): string[] {
+    return [...this.running.keys()];
+  }
+
   /**
-   * Graceful stop: claim nothing more, let the running task finish within `graceMs`, then abort it
-   * (it is released back to the queue without spending an attempt).
+   * Graceful stop: claim nothing more, let the running tasks finish within `graceMs`, then abort
+   * them (they are released back to the queue without spending an attempt).
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.wake();
-    if (this.current !== null) {
+    if (this.running.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((r) => {
         timer = setTimeout(r, graceMs);
       });
-      await Promise.race([this.current, grace]);
+      await Promise.race([Promise.all(this.running.values()), grace]);
       clearTimeout(timer);
       this.shutdown.abort();
-      await this.current;
+      await Promise.all(this.running.values());
     }
     await this.loop;
   }
@@ -76,7 +94,7 @@ export class Worker {
   private async run(): Promise<void> {
     const { store, config, workerId, log } = this.deps;
     while (!this.stopping) {
-      if (this.paused) {
+      if (this.paused || this.running.size >= this.maxTasks) {
         await this.idle(IDLE_POLL_MS);
         continue;
       }
@@ -87,19 +105,33 @@ export class Worker {
           await this.idle(IDLE_POLL_MS);
           continue;
         }
-        this.deps.onState?.({ state: 'busy', taskId: task.id });
-        this.current = runTask(task, { ...this.deps, shutdown: this.shutdown.signal });
-        await this.current;
+        this.begin(task);
       } catch (err) {
         // A store outage must not kill the worker: log, back off, try again.
         log.error({ err }, 'worker loop error');
         await this.idle(IDLE_POLL_MS * 5);
-      } finally {
-        this.current = null;
       }
-      this.deps.onState?.({ state: 'idle' });
     }
+    await Promise.all(this.running.values());
     this.deps.onState?.({ state: 'stopped' });
+  }
+
+  /** Runs a claimed task beside the others; when it ends, the loop is woken to claim another. */
+  private begin(task: Task): void {
+    const run = runTask(task, { ...this.deps, shutdown: this.shutdown.signal })
+      .catch((err: unknown) => this.deps.log.error({ err, taskId: task.id }, 'task run failed'))
+      .finally(() => {
+        this.running.delete(task.id);
+        this.report();
+        this.wake();
+      });
+    this.running.set(task.id, run);
+    this.report();
+  }
+
+  private report(): void {
+    const taskIds = this.taskIds;
+    this.deps.onState?.(taskIds.length > 0 ? { state: 'busy', taskIds } : { state: 'idle' });
   }
 
   private async sweep(): Promise<void> {
@@ -111,6 +143,10 @@ export class Worker {
   }
 
   private idle(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = null;

@@ -20,8 +20,8 @@ class FakeSupervisor implements SupervisorView {
   restartCount = 2;
   workers(): WorkerInfo[] {
     return [
-      { id: 'w1', pid: 4242, state: 'busy', taskId: 't1', restarts: 2, startedAt: Date.UTC(2025, 0, 1) },
-      { id: 'w2', pid: null, state: 'restarting', taskId: null, restarts: 0, startedAt: null },
+      { id: 'w1', pid: 4242, state: 'busy', taskIds: ['t1', 't3'], restarts: 2, startedAt: Date.UTC(2025, 0, 1) },
+      { id: 'w2', pid: null, state: 'restarting', taskIds: [], restarts: 0, startedAt: null },
     ];
   }
   pause(): void {
@@ -173,12 +173,22 @@ describe('admin', () => {
           id: 'w1',
           pid: 4242,
           state: 'busy',
+          task_ids: ['t1', 't3'],
           task_id: 't1',
           restarts: 2,
           started_at: '2025-01-01T00:00:00.000Z',
           live_sessions: 0,
         },
-        { id: 'w2', pid: null, state: 'restarting', task_id: null, restarts: 0, started_at: null, live_sessions: 0 },
+        {
+          id: 'w2',
+          pid: null,
+          state: 'restarting',
+          task_ids: [],
+          task_id: null,
+          restarts: 0,
+          started_at: null,
+          live_sessions: 0,
+        },
       ],
     });
     expect(await json(await call(s, 'POST', '/v1/admin/pause', { token: s.tokens.root }))).toEqual({ paused: true });

@@ -42,7 +42,9 @@ const services: Service[] = [];
 async function service(env: Record<string, string | number> = {}, callsBefore = 0): Promise<Service> {
   const stallFrom = callsBefore + DONE_BEFORE_STALL + 1;
   const svc = await startService({
-    env: { EARSHOT_MAX_CHUNK_SECONDS: CHUNK_SECONDS, ...env },
+    // One task at a time: engine calls are then numbered by this recording alone, and the task
+    // queued behind it stays queued (shared-engines.test.ts covers a worker holding several tasks).
+    env: { EARSHOT_MAX_CHUNK_SECONDS: CHUNK_SECONDS, EARSHOT_WORKER_TASKS: 1, ...env },
     faults: { stallOn: [stallFrom, stallFrom + 1] },
   });
   services.push(svc);

@@ -27,7 +27,8 @@ const services: Service[] = [];
 
 async function service(faults?: FaultConfig): Promise<Service> {
   const svc = await startService({
-    env: { EARSHOT_MAX_CHUNK_SECONDS: CHUNK_SECONDS, EARSHOT_CONCURRENCY: CONCURRENCY },
+    // One task at a time, so engine calls are numbered by the running task alone (stallOn).
+    env: { EARSHOT_MAX_CHUNK_SECONDS: CHUNK_SECONDS, EARSHOT_CONCURRENCY: CONCURRENCY, EARSHOT_WORKER_TASKS: 1 },
     ...(faults ? { faults } : {}),
   });
   services.push(svc);

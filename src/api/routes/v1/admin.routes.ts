@@ -12,7 +12,8 @@ const WorkerSchema = Type.Object({
   state: Type.Union(
     (['starting', 'idle', 'busy', 'restarting', 'stopping', 'stopped'] as const).map((s) => Type.Literal(s)),
   ),
-  task_id: Nullable(Type.String()),
+  task_ids: Type.Array(Type.String(), { description: 'Tasks the worker runs now, oldest first.' }),
+  task_id: Nullable(Type.String({ description: 'The first of `task_ids` (null when idle).' })),
   restarts: Type.Integer(),
   started_at: Nullable(Type.String({ format: 'date-time' })),
   live_sessions: Type.Integer({ description: 'Live (/v1/realtime) sessions this worker runs.' }),
@@ -33,7 +34,7 @@ export function adminRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       '/workers',
       {
         schema: {
-          summary: 'Worker processes: id, pid, state, current task, restarts',
+          summary: 'Worker processes: id, pid, state, current tasks, restarts',
           response: { 200: WorkersSchema, ...errors(401, 403, 503) },
         },
       },
@@ -45,7 +46,8 @@ export function adminRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
             id: w.id,
             pid: w.pid,
             state: w.state,
-            task_id: w.taskId,
+            task_ids: w.taskIds,
+            task_id: w.taskIds[0] ?? null,
             restarts: w.restarts,
             started_at: w.startedAt === null ? null : new Date(w.startedAt).toISOString(),
             live_sessions: w.liveSessions ?? 0,
