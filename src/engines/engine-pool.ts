@@ -155,6 +155,8 @@ export class EnginePool {
 
   private acquire(signal: AbortSignal | undefined, share: PoolShare | undefined): Promise<Engine> {
     if (this.closed) return Promise.reject(new AbortedError('engine pool closed'));
+    // The signal may have fired while the pool loaded: an abort listener added now would never run.
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
     const engine = this.free.pop();
     if (engine !== undefined) {
       if (share) this.markServed(share.key);
