@@ -29,6 +29,7 @@ export interface WorkerView {
   id: string;
   pid: number | null;
   state: 'starting' | 'idle' | 'busy' | 'restarting' | 'stopping' | 'stopped';
+  task_ids: string[];
   task_id: string | null;
   restarts: number;
   started_at: string | null;
