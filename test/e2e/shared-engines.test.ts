@@ -75,6 +75,23 @@ describe('engines shared across tasks (real processes)', () => {
     await svc.waitForWorkers(([w]) => w?.state === 'idle' && w.task_ids.length === 0);
   });
 
+  it('a full worker claims by priority when a task ends', async () => {
+    // Two tasks fill the worker (EARSHOT_WORKER_TASKS=2) and hang; two more wait, the urgent one last.
+    const svc = await service({ stallOn: [1, 2] }, { EARSHOT_WORKER_TASKS: 2 });
+    const running = [await svc.upload(short), await svc.upload(short)];
+    await svc.waitForWorkers(([w]) => w?.task_ids.length === 2);
+    const low = await svc.upload(short, { priority: '-1' });
+    const urgent = await svc.upload(short, { priority: '5' });
+    expect((await svc.task(low.id)).status).toBe('queued');
+    await svc.json(`/v1/tasks/${running[0]?.id}/cancel`, { method: 'POST' });
+    const [urgentDone, lowDone] = [
+      await svc.waitForStatus(urgent.id, 'succeeded'),
+      await svc.waitForStatus(low.id, 'succeeded'),
+    ];
+    expect(Date.parse(urgentDone.started_at as string)).toBeLessThan(Date.parse(lowDone.started_at as string));
+    await svc.json(`/v1/tasks/${running[1]?.id}/cancel`, { method: 'POST' });
+  });
+
   it('a worker SIGKILLed while it holds several tasks loses none: each resumes from its checkpoints', async () => {
     // Two 8-chunk recordings: the first 8 engine calls are answered, the next two hang. The
     // replacement process counts from 1 again and needs only the 8 chunks left, so it never stalls.
