@@ -48,6 +48,8 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
   // keeps live latency and file tasks use whatever is left (see docs/architecture.md).
   const pool = new EnginePool(createEngineFactory({ ...config, pocketsphinx: { cpuPriority: FILE_WORK_NICENESS } }), {
     size: config.concurrency,
+    // Each running task keeps up to `concurrency` chunks in flight, so this many can wait at most.
+    maxQueue: tasksPerWorker(config) * config.concurrency,
   });
   await pool.start();
   wlog.info({ engine: config.engine, instances: config.concurrency, tasks: tasksPerWorker(config) }, 'engines loaded');
