@@ -2,7 +2,8 @@
  * Where the time of one task goes, in milliseconds. Summed stages (`vadInfer`, `recognise`, the
  * `store*` writes) add up their every occurrence; `firstChunk` and `analysed` are measured from the
  * moment the audio was opened (decode and VAD run in one streamed pass, so they overlap recognition
- * and cannot be told apart as a sum); `queued` is from the task's creation to its claim.
+ * and cannot be told apart as a sum); `queued` is from the task's creation to this attempt's claim
+ * (a retry's includes its earlier attempts and backoff).
  */
 export type RunStage =
   | 'queued'

@@ -57,7 +57,8 @@ export async function runTask(
 
   const workDir = path.join(config.dataDir, 'work', task.id);
   log.info({ source: task.sourceName, duration: task.durationSeconds, budget }, 'task started');
-  let outcome = 'failed';
+  // Whether this attempt completed the task (otherwise it failed, was released or lost its lease: see the log).
+  let completed = false;
   try {
     await times.time('setup', () => mkdir(workDir, { recursive: true }));
     const transcript = await transcribe({
@@ -91,7 +92,7 @@ export async function runTask(
     });
     await pendingWrite;
     if (await times.time('complete', () => store.complete(task.id, workerId, transcript))) {
-      outcome = 'succeeded';
+      completed = true;
       log.info({ segments: transcript.segments.length, duration: transcript.duration }, 'task succeeded');
     }
   } catch (err) {
@@ -104,7 +105,7 @@ export async function runTask(
     await times.time('cleanup', () => rm(workDir, { recursive: true, force: true }).catch(() => undefined));
     times.add('total', performance.now() - started);
     // One record per attempt with where its time went (ms): see StageTimes for what each stage covers.
-    log.info({ outcome, duration: task.durationSeconds, stages: times.toJSON() }, 'task stages');
+    log.info({ completed, duration: task.durationSeconds, stages: times.toJSON() }, 'task stages');
   }
 }
 
