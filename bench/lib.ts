@@ -6,6 +6,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../test/helpers/child-env.js';
 
@@ -109,11 +110,15 @@ export interface Service {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `earshot serve` on `dataDir` (reused across restarts) and waits until /health answers. */
+/**
+ * Starts `earshot serve` on `dataDir` (reused across restarts) and waits until /health answers.
+ * With `onLogLine`, the server's stderr (its JSON log) is read line by line instead of passed through.
+ */
 export async function startService(
   dataDir: string,
   env: Record<string, string> = {},
   token?: string,
+  onLogLine?: (line: string) => void,
 ): Promise<Service> {
   const port = await freePort();
   let tok = token;
@@ -131,8 +136,9 @@ export async function startService(
   }
   const proc = spawn(process.execPath, [CLI, 'serve'], {
     env: childEnv({ EARSHOT_DATA_DIR: dataDir, EARSHOT_PORT: port, EARSHOT_LOG_LEVEL: 'warn', ...env }),
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', onLogLine ? 'pipe' : 'inherit'],
   });
+  if (onLogLine && proc.stderr) createInterface({ input: proc.stderr }).on('line', onLogLine);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

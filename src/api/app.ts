@@ -115,6 +115,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   hub.addListener(metrics.onEvent);
   hub.addListener(webhooks.onEvent);
+  // A worker of this server claimed or ended a task: read its events now, not at the next poll
+  // (up to EventLogPoller's interval later), so `?wait=true` and SSE clients hear of the end at once.
+  deps.supervisor?.onTasksChanged?.(() => hub.nudge());
 
   const ctx: ApiContext = {
     config,

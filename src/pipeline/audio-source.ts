@@ -1,5 +1,6 @@
 import { type PlannedAudio, planAudio, replayPlan } from '../audio/plan-audio.js';
 import { probeMedia } from '../audio/probe.js';
+import type { StageSink } from '../core/stage-times.js';
 import { type ChunkPlan, SAMPLE_RATE } from '../core/task.js';
 
 const PREROLL_SECONDS = 1;
@@ -17,6 +18,8 @@ export interface OpenAudioOptions {
   plan: ChunkPlan[] | null;
   /** With a plan: the first sample still to recognise; decoding may start shortly before it. */
   resumeFromSample: number;
+  /** Receives the VAD's load and inference times. */
+  times?: StageSink | undefined;
 }
 
 /** The recording's planned chunks and samples, and its duration as probed (null when unknown). */
@@ -43,6 +46,10 @@ export async function openAudio(mediaPath: string, opts: OpenAudioOptions): Prom
         // are settled when the first missing chunk starts. Whole seconds keep sample positions exact.
         startSeconds: Math.max(0, Math.floor(opts.resumeFromSample / SAMPLE_RATE) - PREROLL_SECONDS),
       })
-    : planAudio(mediaPath, { ...spooling, maxChunkSeconds: opts.maxChunkSeconds });
+    : planAudio(mediaPath, {
+        ...spooling,
+        maxChunkSeconds: opts.maxChunkSeconds,
+        ...(opts.times ? { vad: { times: opts.times } } : {}),
+      });
   return { audio, durationSeconds };
 }

@@ -2,6 +2,7 @@ import { settingDefault } from '../config/config.js';
 import { mapConcurrent } from '../core/async/map-concurrent.js';
 import { EarshotError, InternalError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
+import type { StageTimes } from '../core/stage-times.js';
 import { type ChunkCheckpoint, type ChunkPlan, SAMPLE_RATE, type TaskOptions, type TaskStage } from '../core/task.js';
 import { fullText, type Transcript } from '../core/transcript.js';
 import { abortedError } from '../engines/abort.js';
@@ -48,6 +49,8 @@ export interface TranscribeJob {
    */
   onChunk?: (c: ChunkCheckpoint, resumed: boolean) => void;
   log?: Logger;
+  /** Receives where the run's time goes (see StageTimes). */
+  times?: StageTimes;
 }
 
 interface FinishedChunk {
@@ -65,9 +68,11 @@ interface FinishedChunk {
  * planning, decodes only from just before the first chunk still to do.
  */
 export async function transcribe(job: TranscribeJob): Promise<Transcript> {
-  const { options, pool, checkpoints } = job;
+  const { options, pool, checkpoints, times } = job;
   try {
-    const resume = await loadResume(checkpoints);
+    const resume = times ? await times.time('planLoad', () => loadResume(checkpoints)) : await loadResume(checkpoints);
+    const openedAt = performance.now();
+    const sinceOpened = () => performance.now() - openedAt;
     const { audio, durationSeconds } = await openAudio(job.mediaPath, {
       spoolPath: `${job.workDir}/audio.pcm`,
       maxChunkSeconds: options.maxChunkSeconds ?? settingDefault('maxChunkSeconds'),
@@ -75,6 +80,7 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
       durationSeconds: job.durationSeconds,
       plan: resume.plan,
       resumeFromSample: resume.resumeFromSample,
+      times,
     });
     try {
       const progress = new ProgressTracker(durationSeconds ?? 0);
@@ -91,6 +97,7 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
       // One planned chunk: the earlier attempt's checkpoint, or recognised now and checkpointed.
       const planned: ChunkPlan[] = [];
       const settleChunk = async (plan: ChunkPlan, signal: AbortSignal): Promise<FinishedChunk> => {
+        if (planned.length === 0) times?.add('firstChunk', sinceOpened());
         planned.push(plan);
         progress.plan(plan);
         stage = 'recognizing';
@@ -100,6 +107,7 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
         if (!resume.plan) await checkpoints?.savePlan([plan], false);
         const pcm = await audio.readRange(plan.startSample, plan.endSample);
         const attempt = job.attempt ?? 1;
+        const recognising = performance.now();
         const checkpoint = await recogniseChunk(plan, pcm, {
           pool,
           language: options.language,
@@ -108,12 +116,14 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
           share: job.share,
           log: job.log,
         });
+        times?.add('recognise', performance.now() - recognising);
         await checkpoints?.saveChunk(checkpoint);
         return { checkpoint, resumed: false };
       };
 
       const finished: ChunkCheckpoint[] = [];
-      const chunks = mapConcurrent(audio, settleChunk, { concurrency: pool.size, signal: job.signal });
+      const analysed = onEnd(audio, () => times?.add('analysed', sinceOpened()));
+      const chunks = mapConcurrent(analysed, settleChunk, { concurrency: pool.size, signal: job.signal });
       for await (const { checkpoint, resumed } of chunks) {
         finished.push(checkpoint);
         progress.done(checkpoint.index, resumed);
@@ -135,6 +145,23 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
   } catch (err: unknown) {
     throw asEarshotError(err, job.signal);
   }
+}
+
+/** `source`, calling `done` once it has yielded its last item (closing it early is passed on at once). */
+function onEnd<T>(source: AsyncIterable<T>, done: () => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = source[Symbol.asyncIterator]();
+      return {
+        next: async () => {
+          const r = await it.next();
+          if (r.done) done();
+          return r;
+        },
+        return: async () => (it.return ? it.return() : { done: true, value: undefined }),
+      };
+    },
+  };
 }
 
 /** Errors leave the pipeline typed, so the worker can decide on a retry. */

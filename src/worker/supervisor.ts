@@ -37,6 +37,7 @@ export class Supervisor implements SupervisorView, LiveWorkers {
   private readonly slots: Slot[] = [];
   private stopping = false;
   private generation = 0;
+  private readonly taskListeners: Array<() => void> = [];
   paused = false;
   restartCount = 0;
 
@@ -99,6 +100,10 @@ export class Supervisor implements SupervisorView, LiveWorkers {
     this.broadcast({ type: 'resume' });
   }
 
+  onTasksChanged(listener: () => void): void {
+    this.taskListeners.push(listener);
+  }
+
   /** Tells idle workers a task was queued, so they claim it now rather than at their next poll. */
   wake(): void {
     this.broadcast({ type: 'wake' });
@@ -146,6 +151,7 @@ export class Supervisor implements SupervisorView, LiveWorkers {
         deliver?.(m.output);
       } else if (m.type === 'tasks') {
         slot.info = { ...slot.info, state: m.taskIds.length > 0 ? 'busy' : 'idle', taskIds: m.taskIds };
+        for (const listener of this.taskListeners) listener();
       } else if (m.type === 'ready') slot.info = { ...slot.info, state: 'idle' };
     });
     slot.exited = new Promise((resolve) => {

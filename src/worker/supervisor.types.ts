@@ -19,6 +19,12 @@ export interface SupervisorView {
   resume(): void;
   /** Tells idle workers that a task may be waiting, so they claim it now rather than at their next poll. */
   wake?(): void;
+  /**
+   * Calls `listener` whenever a worker's running tasks change (one was claimed, or ended and its
+   * last transition is in the store), so the API reads the event log at once instead of at its
+   * next poll: a `?wait=true` request is answered as soon as its task ends.
+   */
+  onTasksChanged?(listener: () => void): void;
   /** Total worker restarts since start (a Prometheus counter). */
   readonly restartCount: number;
 }

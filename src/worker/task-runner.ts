@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Config, timeBudgetSeconds } from '../config/config.js';
 import { failureOf, LeaseLostError, TimeBudgetError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
+import { StageTimes } from '../core/stage-times.js';
 import type { Task } from '../core/task.js';
 import type { EnginePool } from '../engines/engine-pool.js';
 import { type PipelineProgress, transcribe } from '../pipeline/transcribe.js';
@@ -22,6 +23,9 @@ export async function runTask(
 ): Promise<void> {
   const { config, store, workerId } = deps;
   const log = deps.log.child({ taskId: task.id, attempt: task.attempts });
+  const times = new StageTimes();
+  const started = performance.now();
+  times.add('queued', Math.max(0, Date.now() - task.createdAt));
   const lease = new AbortController();
   const budget = timeBudgetSeconds(config, task.durationSeconds);
   const timeout = new AbortController();
@@ -47,14 +51,16 @@ export async function runTask(
     if (!force && now - lastWrite < PROGRESS_INTERVAL_MS) return;
     lastWrite = now;
     pendingWrite = pendingWrite
-      .then(() => store.reportProgress(task.id, workerId, p))
+      .then(() => times.time('storeProgress', () => store.reportProgress(task.id, workerId, p)))
       .catch((err: unknown) => log.warn({ err }, 'progress write failed'));
   };
 
   const workDir = path.join(config.dataDir, 'work', task.id);
   log.info({ source: task.sourceName, duration: task.durationSeconds, budget }, 'task started');
+  // Whether this attempt completed the task (otherwise it failed, was released or lost its lease: see the log).
+  let completed = false;
   try {
-    await mkdir(workDir, { recursive: true });
+    await times.time('setup', () => mkdir(workDir, { recursive: true }));
     const transcript = await transcribe({
       mediaPath: task.mediaPath,
       workDir,
@@ -68,20 +74,25 @@ export async function runTask(
       attempt: task.attempts,
       signal,
       log,
+      times,
       checkpoints: {
         load: () => store.getPlan(task.id),
         savePlan: async (chunks, complete) => {
-          if (!(await store.savePlan(task.id, workerId, chunks, complete))) lease.abort(new LeaseLostError());
+          const held = await times.time('storePlan', () => store.savePlan(task.id, workerId, chunks, complete));
+          if (!held) lease.abort(new LeaseLostError());
         },
         saveChunk: async (c) => {
-          if (!(await store.checkpointChunk(task.id, workerId, c))) lease.abort(new LeaseLostError());
+          if (!(await times.time('storeChunk', () => store.checkpointChunk(task.id, workerId, c)))) {
+            lease.abort(new LeaseLostError());
+          }
         },
       },
       onProgress: (p) => writeProgress(p, p.stage !== 'recognizing'),
       onChunk: () => undefined,
     });
     await pendingWrite;
-    if (await store.complete(task.id, workerId, transcript)) {
+    if (await times.time('complete', () => store.complete(task.id, workerId, transcript))) {
+      completed = true;
       log.info({ segments: transcript.segments.length, duration: transcript.duration }, 'task succeeded');
     }
   } catch (err) {
@@ -91,7 +102,10 @@ export async function runTask(
   } finally {
     clearInterval(heartbeat);
     clearTimeout(budgetTimer);
-    await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    await times.time('cleanup', () => rm(workDir, { recursive: true, force: true }).catch(() => undefined));
+    times.add('total', performance.now() - started);
+    // One record per attempt with where its time went (ms): see StageTimes for what each stage covers.
+    log.info({ completed, duration: task.durationSeconds, stages: times.toJSON() }, 'task stages');
   }
 }
 

@@ -20,7 +20,10 @@ export type SupervisorMessage =
   | { type: 'wake' }
   | { type: 'shutdown' }
   | LiveCommand;
-/** `tasks`: the tasks the worker runs now (empty: idle), sent whenever the set changes. */
+/**
+ * `tasks`: the tasks the worker runs now (empty: idle), sent whenever the set changes: after a claim,
+ * and after a run's last store write (so the supervisor can have the API read the task's end at once).
+ */
 export type WorkerMessage = { type: 'ready' } | { type: 'tasks'; taskIds: string[] } | LiveReport;
 
 export interface WorkerProcessOptions {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SupervisorView } from '../../src/worker/supervisor.types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import {
   type SseClient as Client,
@@ -183,6 +184,36 @@ describe('?wait=true', () => {
       text: TRANSCRIPT.text,
       segments: [{ text: 'hello world' }, { text: 'second chunk' }],
     });
+  });
+
+  it('answers as soon as the supervisor reports a worker ended the task, without waiting for a poll', async () => {
+    // Polls so rare that the test could not pass by them: only a nudge makes the hub read the log.
+    let tasksChanged: (() => void) | null = null;
+    const supervisor: SupervisorView = {
+      paused: false,
+      restartCount: 0,
+      workers: () => [],
+      pause: () => undefined,
+      resume: () => undefined,
+      onTasksChanged: (listener) => {
+        tasksChanged = listener;
+      },
+    };
+    s = await startServer({ supervisor, tuning: { eventPollMs: 600_000 } });
+    expect(tasksChanged).not.toBeNull();
+    const watcher = await sse('/v1/events', s.tokens.alice);
+    const pending = call(s, 'POST', '/v1/tasks?wait=true', {
+      token: s.tokens.alice,
+      body: form(await clip(), 'sync.wav'),
+    });
+    const queued = await until(async () => (await s.store.list({ admin: true }, { limit: 1, offset: 0 })).tasks[0]);
+    // The create's own nudge has been read (the stream saw the task): the hub is idle again.
+    await watcher.waitFor((m) => m.some((x) => JSON.stringify(x.data).includes(queued.id)));
+    await work(s.store, queued.id);
+    (tasksChanged as unknown as () => void)();
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect((await json<Json>(res)).task).toMatchObject({ id: queued.id, status: 'succeeded' });
   });
 
   it('falls back to 202 when the task does not finish in time, or is too large to wait for', async () => {

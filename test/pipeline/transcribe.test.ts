@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StageTimes } from '../../src/core/stage-times.js';
 import type { ChunkCheckpoint, ChunkPlan } from '../../src/core/task.js';
 import type { Transcript } from '../../src/core/transcript.js';
 import { createEngineFactory } from '../../src/engines/create-engine.js';
@@ -136,5 +137,32 @@ describe('pipeline checkpoints', () => {
     expect(again).toEqual([]);
     expect(replay.duration).toBe(reference.duration);
     expect(replay.segments).toEqual(reference.segments);
+  });
+});
+
+describe('pipeline stage times', () => {
+  it('reports where a short real recording’s time went, stages inside the whole', async () => {
+    const clip = '/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0890.wav';
+    const times = new StageTimes();
+    const started = performance.now();
+    const t = await transcribe({
+      mediaPath: clip,
+      workDir: work,
+      options,
+      pool,
+      times,
+      checkpoints: new MemorySink(),
+    });
+    const whole = performance.now() - started;
+    expect(t.text).toContain('rather');
+    const s = times.toJSON();
+    for (const stage of ['planLoad', 'vadLoad', 'vadInfer', 'firstChunk', 'analysed', 'recognise'] as const) {
+      expect(s[stage], stage).toBeGreaterThanOrEqual(0);
+    }
+    expect(s.vadInfer).toBeGreaterThan(0);
+    expect(s.recognise).toBeGreaterThan(0);
+    expect(s.firstChunk).toBeLessThanOrEqual(s.analysed as number);
+    expect((s.analysed as number) + (s.planLoad as number)).toBeLessThanOrEqual(whole + 1);
+    expect(s.recognise).toBeLessThanOrEqual(whole + 1);
   });
 });
