@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Segment, Transcript } from '../../src/core/transcript.js';
-import type { FaultConfig } from '../../src/engines/faulty/faulty.engine.js';
+import { type FaultConfig, STALL_MSG } from '../../src/engines/faulty/faulty.engine.js';
 import type { StoredPlan } from '../../src/store/task.store.js';
 import { type LongSpeech, longSpeech, synthSpeech } from '../helpers/audio-fixtures.js';
 import { runCli } from '../helpers/cli.js';
@@ -31,6 +31,7 @@ async function service(faults?: FaultConfig, env: Record<string, string | number
 }
 
 const isSegment = (e: SseEvent) => e.event === 'segment';
+const isStall = (r: Record<string, unknown>) => r.msg === STALL_MSG;
 const shape = (segments: readonly Segment[]) => segments.map(({ start, end, text }) => ({ start, end, text }));
 const checkpointed = (plan: StoredPlan) => plan.chunks.filter((c) => c.checkpoint !== null).map((c) => c.index);
 
@@ -58,18 +59,11 @@ describe('engines shared across tasks (real processes)', () => {
     const b = await svc.upload(short);
     const [worker] = await svc.waitForWorkers(([w]) => w?.task_ids.length === 2);
     expect(new Set(worker?.task_ids)).toEqual(new Set([a.id, b.id]));
-    // Each has planned its one chunk and is recognising it.
-    for (const id of [a.id, b.id]) {
-      await svc.until(
-        `task ${id} to plan its chunk`,
-        async () => {
-          const plan = await svc.readStore((s) => s.getPlan(id));
-          return plan.chunks.length === 1;
-        },
-        { timeoutMs: 60_000 },
-      );
-      expect((await svc.task(id)).status).toBe('processing');
-    }
+    // Both engine calls are in flight at once: each task's one chunk is being recognised.
+    await svc.until('both engine calls to stall', async () => svc.logRecords(isStall).length === 2, {
+      timeoutMs: 60_000,
+    });
+    for (const id of [a.id, b.id]) expect((await svc.task(id)).status).toBe('processing');
     // Cancelling both frees the worker; it holds nothing afterwards.
     for (const id of [a.id, b.id]) await svc.json(`/v1/tasks/${id}/cancel`, { method: 'POST' });
     await svc.waitForWorkers(([w]) => w?.state === 'idle' && w.task_ids.length === 0);
@@ -79,7 +73,10 @@ describe('engines shared across tasks (real processes)', () => {
     // Two tasks fill the worker (EARSHOT_WORKER_TASKS=2) and hang; two more wait, the urgent one last.
     const svc = await service({ stallOn: [1, 2] }, { EARSHOT_WORKER_TASKS: 2 });
     const running = [await svc.upload(short), await svc.upload(short)];
-    await svc.waitForWorkers(([w]) => w?.task_ids.length === 2);
+    // Both hang in the engine before anything else is queued, so the stalls cannot fall on later tasks.
+    await svc.until('both engine calls to stall', async () => svc.logRecords(isStall).length === 2, {
+      timeoutMs: 60_000,
+    });
     const low = await svc.upload(short, { priority: '-1' });
     const urgent = await svc.upload(short, { priority: '5' });
     expect((await svc.task(low.id)).status).toBe('queued');

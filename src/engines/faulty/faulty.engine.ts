@@ -37,6 +37,9 @@ const faultSchema = z
   })
   .strict();
 
+/** The log message of a stalled call (with its number as `call`). */
+export const STALL_MSG = 'injected fault: engine call stalls';
+
 /** Environment variable holding a FaultConfig as JSON; unset in production. */
 export const FAULTS_ENV = 'EARSHOT_TEST_FAULTS';
 
@@ -89,8 +92,14 @@ export class FaultyEngine implements Engine {
     this.counter.calls += 1;
     const call = this.counter.calls;
     if (this.faults.crashOn === call) process.kill(process.pid, 'SIGKILL');
-    // A promise that never settles: only the abort ends the call.
-    if (this.faults.stallOn?.includes(call)) await raceAbort(new Promise<never>(() => {}), opts.signal);
+    if (this.faults.stallOn?.includes(call)) {
+      // Announced on stdout as a log record, so a test can wait until its stalls are in place.
+      process.stdout.write(
+        `${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: STALL_MSG, call })}\n`,
+      );
+      // A promise that never settles: only the abort ends the call.
+      await raceAbort(new Promise<never>(() => {}), opts.signal);
+    }
     if (this.faults.delayMs !== undefined && this.faults.delayMs > 0) {
       try {
         await sleep(this.faults.delayMs, undefined, opts.signal ? { signal: opts.signal } : {});
