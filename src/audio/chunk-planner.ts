@@ -3,6 +3,15 @@ import type { ChunkPlan } from '../core/task.js';
 import { SAMPLE_RATE } from '../core/task.js';
 import { type SpeechRegion, VAD_FRAME_SAMPLES, type VadFrame } from './speech-segmenter.js';
 
+/**
+ * Longest first chunks, in seconds, by chunk index; later chunks use the maximum. A chunk is
+ * recognised (and its words shown) only once it is whole, and recognising 30 s takes several
+ * CPU-seconds, so short first chunks bring a long recording's first words within seconds of the
+ * upload (docs/benchmarks.md, issue 11). Only the first few are short: every cut costs a little
+ * accuracy at its edges. By index only, so planning stays deterministic.
+ */
+export const FIRST_CHUNKS_MAX_SECONDS: readonly number[] = Object.freeze([6, 15]);
+
 export interface ChunkPlannerOptions {
   /** Hard upper bound on a chunk's length. Default: EARSHOT_MAX_CHUNK_SECONDS's default. */
   maxChunkSeconds?: number;
@@ -19,6 +28,18 @@ export interface ChunkPlannerOptions {
    * within this distance before the limit. Default min(5 s, a quarter of the maximum).
    */
   splitSearchSeconds?: number;
+  /**
+   * Lower maxima for the first chunks, by index (each capped by `maxChunkSeconds`; the other bounds
+   * scale down with it). Default FIRST_CHUNKS_MAX_SECONDS; [] plans every chunk alike.
+   */
+  firstChunksMaxSeconds?: readonly number[];
+}
+
+/** The length bounds of one chunk, in samples. */
+interface ChunkLimits {
+  max: number;
+  min: number;
+  search: number;
 }
 
 /** A stretch of the current chunk: a closed speech region, or the one still in progress. */
@@ -56,15 +77,15 @@ class ProbRing {
  * only (regions, merged across pauses up to `maxGapSeconds`), never exceed `maxChunkSeconds`, and
  * are cut in pauses, preferring the longest pause that leaves a chunk of at least
  * `minChunkSeconds`. Speech with no pause at all is split at the quietest frame just before the
- * limit. Pure and deterministic: the same frames always give the same chunks, which is what lets a
- * resumed task re-plan and match the chunks it already checkpointed. Indexes are 0-based and
- * contiguous.
+ * limit. The first chunks have lower maxima (`firstChunksMaxSeconds`), so the first words are
+ * ready early. Pure and deterministic: the same frames always give the same chunks, which is what
+ * lets a resumed task re-plan and match the chunks it already checkpointed. Indexes are 0-based
+ * and contiguous.
  */
 export class ChunkPlanner {
-  private readonly max: number;
-  private readonly min: number;
+  /** Bounds of chunk i, for i < limits.length - 1; the last entry holds for every later chunk. */
+  private readonly limits: ChunkLimits[];
   private readonly maxGap: number;
-  private readonly search: number;
   private readonly probs: ProbRing;
   private nextIndex = 0;
   private now = 0;
@@ -78,12 +99,26 @@ export class ChunkPlanner {
     if (!(maxSeconds >= CHUNK_SECONDS_RANGE.min)) {
       throw new RangeError(`maxChunkSeconds must be at least ${CHUNK_SECONDS_RANGE.min} (got ${maxSeconds})`);
     }
-    this.max = Math.round(maxSeconds * SAMPLE_RATE);
-    this.min = Math.round(Math.min(opts.minChunkSeconds ?? 10, maxSeconds / 2) * SAMPLE_RATE);
+    const limitsFor = (seconds: number): ChunkLimits => {
+      const search = opts.splitSearchSeconds ?? Math.min(5, seconds / 4);
+      return {
+        max: Math.round(seconds * SAMPLE_RATE),
+        min: Math.round(Math.min(opts.minChunkSeconds ?? 10, seconds / 2) * SAMPLE_RATE),
+        search: Math.max(VAD_FRAME_SAMPLES, Math.round(Math.min(search, seconds / 2) * SAMPLE_RATE)),
+      };
+    };
+    const ramp = opts.firstChunksMaxSeconds ?? FIRST_CHUNKS_MAX_SECONDS;
+    this.limits = [
+      ...ramp.map((s) => limitsFor(Math.max(CHUNK_SECONDS_RANGE.min, Math.min(s, maxSeconds)))),
+      limitsFor(maxSeconds),
+    ];
     this.maxGap = Math.round(Math.max(0, opts.maxGapSeconds ?? 2) * SAMPLE_RATE);
-    const search = opts.splitSearchSeconds ?? Math.min(5, maxSeconds / 4);
-    this.search = Math.max(VAD_FRAME_SAMPLES, Math.round(Math.min(search, maxSeconds / 2) * SAMPLE_RATE));
-    this.probs = new ProbRing(Math.ceil(this.max / VAD_FRAME_SAMPLES) + 4);
+    this.probs = new ProbRing(Math.ceil(Math.round(maxSeconds * SAMPLE_RATE) / VAD_FRAME_SAMPLES) + 4);
+  }
+
+  /** Bounds of the chunk being planned now. */
+  private get current(): ChunkLimits {
+    return this.limits[Math.min(this.nextIndex, this.limits.length - 1)] as ChunkLimits;
   }
 
   /** Consumes the next VAD frame; returns the chunks it made final (usually none). */
@@ -136,7 +171,7 @@ export class ChunkPlanner {
       const lastPiece = pieces.at(-1);
       if (!first || !lastPiece) return;
       const spanStart = this.chunkStart ?? first.startSample;
-      if (lastPiece.endSample - spanStart <= this.max) return;
+      if (lastPiece.endSample - spanStart <= this.current.max) return;
 
       const gap = this.pickGap(pieces, spanStart);
       if (gap !== null) {
@@ -166,14 +201,15 @@ export class ChunkPlanner {
     let best: number | null = null;
     let bestLength = -1;
     let latest: number | null = null;
+    const { max, min } = this.current;
     for (let i = 0; i + 1 < pieces.length; i += 1) {
       const left = pieces[i] as Piece;
       const right = pieces[i + 1] as Piece;
       const length = left.endSample - spanStart;
-      if (length > this.max || length <= 0) continue;
+      if (length > max || length <= 0) continue;
       latest = i;
       const pause = right.startSample - left.endSample;
-      if (length >= this.min && pause >= bestLength) {
+      if (length >= min && pause >= bestLength) {
         best = i;
         bestLength = pause;
       }
@@ -183,8 +219,9 @@ export class ChunkPlanner {
 
   /** A cut point inside continuous speech: the middle of the least speech-like frame near the limit. */
   private pickSplit(spanStart: number): number {
-    const limit = spanStart + this.max;
-    const firstFrame = Math.ceil((limit - this.search) / VAD_FRAME_SAMPLES);
+    const { max, search } = this.current;
+    const limit = spanStart + max;
+    const firstFrame = Math.ceil((limit - search) / VAD_FRAME_SAMPLES);
     const lastFrame = Math.floor(limit / VAD_FRAME_SAMPLES) - 1;
     let cut = limit;
     let lowest = Number.POSITIVE_INFINITY;

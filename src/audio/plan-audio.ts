@@ -18,6 +18,14 @@ import { SpeechDetector, type SpeechDetectorOptions } from './vad.js';
  */
 export const PLANS_AHEAD = 1000;
 
+/**
+ * Planned chunks an analysis holds before its consumer calls `runAhead()`. Until the first chunks
+ * are recognised, decode + VAD (at normal priority) would take a core from the engines recognising
+ * them (at a lower one) and delay the first words by seconds; one plan in hand keeps a freed engine
+ * from waiting for the planner.
+ */
+export const FIRST_PLANS_AHEAD = 1;
+
 /** Options shared by full analysis and replaying a stored plan. */
 export interface SpoolingOptions {
   /** Where the decoded PCM goes; the file is deleted by `close()`. */
@@ -33,8 +41,10 @@ export interface SpoolingOptions {
 export interface PlanAudioOptions extends SpoolingOptions, ChunkPlannerOptions {
   /** VAD hysteresis and threads; defaults suit speech. */
   vad?: SpeechDetectorOptions;
-  /** Planned chunks held for the consumer before decoding pauses; default PLANS_AHEAD. */
+  /** Planned chunks held for the consumer before decoding pauses, once it calls `runAhead()`; default PLANS_AHEAD. */
   plansAhead?: number;
+  /** The same bound before `runAhead()`; default FIRST_PLANS_AHEAD (never more than `plansAhead`). */
+  firstPlansAhead?: number;
 }
 
 export interface ReplayPlanOptions extends SpoolingOptions {
@@ -55,6 +65,11 @@ export interface PlannedAudio extends AsyncIterable<ChunkPlan> {
   readRange(startSample: number, endSample: number): Promise<Int16Array>;
   /** Length of the recording in samples once it is fully decoded; null until then. */
   readonly totalSamples: number | null;
+  /**
+   * The consumer's first chunks are done: from now on the analysis may run its full bound ahead
+   * (PLANS_AHEAD) instead of the small one it starts with. Idempotent.
+   */
+  runAhead(): void;
   /** Stops decoding, fails pending reads with AbortedError, deletes the spool file. Idempotent. */
   close(): Promise<void>;
 }
@@ -71,16 +86,19 @@ class SpooledAudio implements PlannedAudio {
   private total: number | null = null;
   private iterated = false;
 
-  /** `offset`: the recording's sample at which decoding starts (spool sample 0). */
+  /**
+   * `offset`: the recording's sample at which decoding starts (spool sample 0). `capacity`: plans
+   * held before `runAhead()` (`first`) and after (`full`).
+   */
   constructor(
     spoolPath: string,
     private readonly offset: number,
-    capacity: number,
+    private readonly capacity: { first: number; full: number },
     signal: AbortSignal | undefined,
     produce: Producer,
   ) {
     this.spool = new PcmSpool(spoolPath);
-    this.plans = new BoundedQueue(capacity);
+    this.plans = new BoundedQueue(Math.min(capacity.first, capacity.full));
     const decoding = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
     produce(this.spool, decoding, (plan) => this.plans.push(plan)).then(
       (spooled) => {
@@ -111,6 +129,10 @@ class SpooledAudio implements PlannedAudio {
     };
   }
 
+  runAhead(): void {
+    this.plans.raise(this.capacity.full);
+  }
+
   async close(): Promise<void> {
     const closed = new AbortedError('audio closed');
     this.stop.abort(closed);
@@ -123,14 +145,15 @@ class SpooledAudio implements PlannedAudio {
 
 /**
  * Decodes `path` once and, in the same pass, spools the PCM to disk, runs the VAD and plans chunks.
- * Decoding pauses while `plansAhead` planned chunks wait for the consumer, so analysis runs ahead of
- * recognition by a bounded amount. A recording without speech yields no chunks.
+ * Decoding pauses while `firstPlansAhead` planned chunks wait for the consumer, and once it calls
+ * `runAhead()` while `plansAhead` do, so analysis runs ahead of recognition by a bounded amount. A
+ * recording without speech yields no chunks.
  */
 export function planAudio(path: string, opts: PlanAudioOptions): PlannedAudio {
   return new SpooledAudio(
     opts.spoolPath,
     0,
-    opts.plansAhead ?? PLANS_AHEAD,
+    { first: opts.firstPlansAhead ?? FIRST_PLANS_AHEAD, full: opts.plansAhead ?? PLANS_AHEAD },
     opts.signal,
     async (spool, signal, push) => {
       // The model loads first: a decode stream created earlier could error with nobody listening yet.
@@ -169,7 +192,8 @@ export function replayPlan(path: string, plan: readonly ChunkPlan[], opts: Repla
   return new SpooledAudio(
     opts.spoolPath,
     startSeconds * SAMPLE_RATE,
-    Math.max(1, plan.length),
+    // Nothing to analyse, so nothing to hold back: every plan is handed over at once.
+    { first: Math.max(1, plan.length), full: Math.max(1, plan.length) },
     opts.signal,
     async (spool, signal, push) => {
       const pcm = decodeToPcm(path, {
@@ -198,6 +222,7 @@ export async function analyseAudio(
   opts: PlanAudioOptions,
 ): Promise<{ audio: PlannedAudio; chunks: ChunkPlan[]; totalSamples: number }> {
   const audio = planAudio(path, opts);
+  audio.runAhead();
   try {
     const chunks: ChunkPlan[] = [];
     for await (const chunk of audio) chunks.push(chunk);

@@ -125,6 +125,8 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
       const analysed = onEnd(audio, () => times?.add('analysed', sinceOpened()));
       const chunks = mapConcurrent(analysed, settleChunk, { concurrency: pool.size, signal: job.signal });
       for await (const { checkpoint, resumed } of chunks) {
+        // The first words are out: the analysis, held back so far, may now run far ahead.
+        audio.runAhead();
         finished.push(checkpoint);
         progress.done(checkpoint.index, resumed);
         job.onChunk?.(checkpoint, resumed);

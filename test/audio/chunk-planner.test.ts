@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkPlanner, type ChunkPlannerOptions } from '../../src/audio/chunk-planner.js';
+import { ChunkPlanner, type ChunkPlannerOptions, FIRST_CHUNKS_MAX_SECONDS } from '../../src/audio/chunk-planner.js';
 import { type SpeechRegion, SpeechSegmenter, VAD_FRAME_SAMPLES } from '../../src/audio/speech-segmenter.js';
 import type { ChunkPlan } from '../../src/core/task.js';
 import { mulberry32 as rng } from '../helpers/prng.js';
 
 const SR = 16000;
 const FRAME_S = VAD_FRAME_SAMPLES / SR;
+/** Every chunk planned alike (no shorter first chunks): for the rules that hold from chunk 0 on. */
+const ALIKE: ChunkPlannerOptions = { firstChunksMaxSeconds: [] };
 
 /** Probabilities for a script of [probability, seconds] runs. */
 function probs(script: [number, number][]): number[] {
@@ -92,6 +94,7 @@ describe('ChunkPlanner', () => {
         [0.9, 3],
         [0, 3],
       ]),
+      ALIKE,
     );
     expect(run.regions).toHaveLength(3);
     expect(run.chunks).toEqual([
@@ -143,7 +146,7 @@ describe('ChunkPlanner', () => {
       [0.9, 8],
       [0, 2.5],
     ]);
-    const run = plan(ps, { maxChunkSeconds: 30, minChunkSeconds: 10 });
+    const run = plan(ps, { ...ALIKE, maxChunkSeconds: 30, minChunkSeconds: 10 });
     expect(run.chunks[0]?.endSample).toBe(run.regions[1]?.endSample);
   });
 
@@ -153,7 +156,7 @@ describe('ChunkPlanner', () => {
     const dip = (s: number): number => Math.round(s / FRAME_S);
     ps[dip(27)] = 0.6;
     ps[dip(27 + 28)] = 0.55;
-    const run = plan(ps, { maxChunkSeconds: 30 });
+    const run = plan(ps, { ...ALIKE, maxChunkSeconds: 30 });
     expectWellFormed(run, 30);
     expect(run.regions).toHaveLength(1);
     expect(run.chunks.length).toBe(4);
@@ -193,5 +196,64 @@ describe('ChunkPlanner', () => {
     const beforeEnd = run.emittedAt.filter((at) => Number.isFinite(at)).length;
     expect(beforeEnd).toBeGreaterThan(run.chunks.length / 2);
     expect(run.chunks.map((c) => c.index)).toEqual(run.chunks.map((_, i) => i));
+  });
+
+  describe('shorter first chunks', () => {
+    const [first, second] = FIRST_CHUNKS_MAX_SECONDS as [number, number];
+    const seconds = (c: ChunkPlan | undefined) => ((c?.endSample ?? 0) - (c?.startSample ?? 0)) / SR;
+
+    it('ramps the maximum up over the first chunks of continuous speech, each emitted as soon as it is full', () => {
+      const ps = probs([[0.95, 120]]);
+      const run = plan(ps, { maxChunkSeconds: 30 });
+      expectWellFormed(run, 30);
+      expect(seconds(run.chunks[0])).toBeLessThanOrEqual(first);
+      expect(seconds(run.chunks[0])).toBeGreaterThan(first - 2);
+      expect(seconds(run.chunks[1])).toBeLessThanOrEqual(second);
+      expect(seconds(run.chunks[1])).toBeGreaterThan(second - 5);
+      // From the third chunk on, the normal maximum.
+      expect(seconds(run.chunks[2])).toBeGreaterThan(25);
+      // The first chunk is final right after its audio, not after a full-length chunk's.
+      expect(run.emittedAt[0]).toBeLessThan(Math.round((first + 1) / FRAME_S));
+      expect(run.chunks.at(-1)?.endSample).toBe(run.totalSamples);
+    });
+
+    it('still cuts the first chunks in pauses when there are any', () => {
+      // Two-second sentences with 0.4 s pauses.
+      const script: [number, number][] = [];
+      for (let i = 0; i < 30; i += 1) script.push([0.9, 2], [0.02, 0.4]);
+      const run = plan(probs(script), { maxChunkSeconds: 30 });
+      expect(seconds(run.chunks[0])).toBeLessThanOrEqual(first);
+      expect(seconds(run.chunks[1])).toBeLessThanOrEqual(second);
+      for (const c of run.chunks.slice(0, 2)) {
+        expect(run.regions.some((r) => r.startSample === c.startSample)).toBe(true);
+        expect(run.regions.some((r) => r.endSample === c.endSample)).toBe(true);
+      }
+    });
+
+    it('depends on the chunk index only: a late start still gets a short first chunk', () => {
+      const run = plan(
+        probs([
+          [0.02, 200],
+          [0.95, 60],
+        ]),
+        { maxChunkSeconds: 30 },
+      );
+      expect(run.chunks[0]?.startSample).toBeGreaterThan(199 * SR);
+      expect(seconds(run.chunks[0])).toBeLessThanOrEqual(first);
+    });
+
+    it('never exceeds a maximum smaller than the ramp', () => {
+      const run = plan(probs([[0.95, 60]]), { maxChunkSeconds: 4 });
+      expectWellFormed(run, 4);
+      expect(seconds(run.chunks[0])).toBeGreaterThan(3);
+    });
+
+    it('takes a ramp of its own, and none at all', () => {
+      const ps = probs([[0.95, 90]]);
+      const custom = plan(ps, { maxChunkSeconds: 30, firstChunksMaxSeconds: [3, 3, 10] });
+      expect(custom.chunks.slice(0, 4).map((c) => Math.ceil(seconds(c)))).toEqual([3, 3, 10, 30]);
+      const none = plan(ps, { maxChunkSeconds: 30, ...ALIKE });
+      expect(seconds(none.chunks[0])).toBeGreaterThan(25);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyseAudio, planAudio, replayPlan } from '../../src/audio/plan-audio.js';
+import { analyseAudio, FIRST_PLANS_AHEAD, planAudio, replayPlan } from '../../src/audio/plan-audio.js';
 import { probeMedia } from '../../src/audio/probe.js';
 import { AbortedError, BadAudioError } from '../../src/core/errors/index.js';
 import type { ChunkPlan } from '../../src/core/task.js';
@@ -165,6 +165,46 @@ describe('analyseAudio', () => {
       for (let next = await chunks.next(); !next.done; next = await chunks.next()) rest.push(next.value);
       expect(rest).toEqual(reference.chunks);
       expect(held.totalSamples).toBe(reference.totalSamples);
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('holds a few plans until the consumer runs it ahead, then analyses to the end on its own', async () => {
+    const { path } = await longSpeech(2);
+    const chunkSeconds = 5;
+    const reference = await analyseAudio(path, { spoolPath: spoolPath(), maxChunkSeconds: chunkSeconds });
+    await reference.audio.close();
+    const totalSeconds = reference.totalSamples / SR;
+    let decoded = 0;
+    let reachedEnd = (): void => undefined;
+    const atEnd = new Promise<void>((resolve) => {
+      reachedEnd = resolve;
+    });
+    const held = planAudio(path, {
+      spoolPath: spoolPath(),
+      maxChunkSeconds: chunkSeconds,
+      onProgress: (s) => {
+        decoded = s;
+        if (s >= totalSeconds) reachedEnd();
+      },
+    });
+    try {
+      const chunks = held[Symbol.asyncIterator]();
+      const first = await chunks.next();
+      // Real time for a whole decode (as above), with the default full bound far beyond this recording.
+      const again = await analyseAudio(path, { spoolPath: spoolPath(), maxChunkSeconds: chunkSeconds });
+      await again.audio.close();
+      const bound = (FIRST_PLANS_AHEAD + 2) * (chunkSeconds + 2) + chunkSeconds + 2 + 2;
+      expect(decoded).toBeLessThanOrEqual(bound);
+      expect(totalSeconds).toBeGreaterThan(2 * bound);
+
+      // Still holding its first chunk, the consumer lets the analysis go: it decodes to the end.
+      held.runAhead();
+      await atEnd;
+      const rest: ChunkPlan[] = [first.value as ChunkPlan];
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) rest.push(next.value);
+      expect(rest).toEqual(reference.chunks);
     } finally {
       await held.close();
     }

@@ -241,6 +241,29 @@ export async function longSpeech(minutes: number): Promise<LongSpeech> {
 }
 
 /**
+ * At least `minutes` of continuous speech: flite reading PARAGRAPHS joined into one text (repeated
+ * as needed), so the only pauses are flite's own short ones between sentences. What a user's
+ * reading of one long text looks like, unlike `longSpeech`'s 0.8 s pause after every paragraph.
+ * As a 16 kHz mono WAV; takes about a minute for an hour the first time, then comes from the cache.
+ */
+export async function continuousSpeech(minutes: number): Promise<LongSpeech> {
+  const once = PARAGRAPHS.join(' ');
+  const perRead = await mediaDuration(await synthSpeech(once));
+  const text = Array.from({ length: Math.max(1, Math.ceil((minutes * 60) / perRead)) }, () => once).join(' ');
+  const path = await cached(`continuous-slt-${hash('slt', text)}.wav`, async (out) => {
+    // The text is too long for one argument (an hour is ~60 kB), so flite reads it from a file.
+    const textFile = `${out}.txt`;
+    await writeFile(textFile, text);
+    try {
+      await run('flite', ['-voice', 'slt', '-f', textFile, '-o', out]);
+    } finally {
+      await rm(textFile, { force: true });
+    }
+  });
+  return { path, text, durationSeconds: await mediaDuration(path) };
+}
+
+/**
  * At least `minutes` of espeak-ng speech (robotic, so only timing properties are asserted on it):
  * PARAGRAPHS read in order with espeak-ng's own sentence pauses, as a 16 kHz mono WAV. Cached.
  */

@@ -20,8 +20,21 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private taker: Pending<IteratorResult<T>> | null = null;
   private wakeProducer: (() => void) | null = null;
 
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be an integer >= 1`);
+  constructor(private cap: number) {
+    if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`capacity must be an integer >= 1`);
+  }
+
+  /** Items that may be queued before `push` waits. */
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /** Lets more items be queued from now on (never fewer), waking a producer that waits for room. */
+  raise(capacity: number): void {
+    if (!Number.isInteger(capacity)) throw new RangeError(`capacity must be an integer`);
+    if (capacity <= this.cap) return;
+    this.cap = capacity;
+    this.wakePusher();
   }
 
   /** Items queued and not yet taken. */
@@ -35,7 +48,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
    */
   async push(item: T): Promise<void> {
     if (this.wakeProducer) throw new Error('BoundedQueue.push called again before the previous push settled');
-    if (!this.stopped && !this.ending && this.items.length >= this.capacity) {
+    if (!this.stopped && !this.ending && this.items.length >= this.cap) {
       await new Promise<void>((resolve) => {
         this.wakeProducer = resolve;
       });

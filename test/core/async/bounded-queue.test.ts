@@ -33,6 +33,27 @@ describe('BoundedQueue', () => {
     expect(rest).toEqual([2, 3]);
   });
 
+  it('raise() lets a waiting producer go on and more items queue, and never lowers the bound', async () => {
+    const q = new BoundedQueue<number>(1);
+    await q.push(1);
+    const second = q.push(2);
+    expect(await settled(second)).toBe(false);
+    q.raise(3);
+    await second;
+    await q.push(3);
+    const fourth = q.push(4);
+    expect(await settled(fourth)).toBe(false);
+    expect(q.size).toBe(3);
+    q.raise(2);
+    expect(q.capacity).toBe(3);
+    expect(await q.next()).toEqual({ done: false, value: 1 });
+    await fourth;
+    q.end();
+    const rest = [];
+    for await (const n of q) rest.push(n);
+    expect(rest).toEqual([2, 3, 4]);
+  });
+
   it('answers a waiting consumer as soon as an item is pushed', async () => {
     const q = new BoundedQueue<string>(1);
     const next = q.next();
