@@ -70,6 +70,13 @@ export interface PlannedAudio extends AsyncIterable<ChunkPlan> {
    * (PLANS_AHEAD) instead of the small one it starts with. Idempotent.
    */
   runAhead(): void;
+  /**
+   * Every chunk of the recording, once the analysis has planned them all, usually long before they
+   * are recognised (the analysis runs up to PLANS_AHEAD chunks ahead). Rejects when decoding fails
+   * or is stopped. A task stores this as its complete plan, so an attempt resumed after a crash
+   * replays the plan instead of analysing the whole recording again.
+   */
+  readonly planned: Promise<readonly ChunkPlan[]>;
   /** Stops decoding, fails pending reads with AbortedError, deletes the spool file. Idempotent. */
   close(): Promise<void>;
 }
@@ -85,6 +92,9 @@ class SpooledAudio implements PlannedAudio {
   private readonly stop = new AbortController();
   private total: number | null = null;
   private iterated = false;
+  /** Every plan pushed so far: three numbers per chunk, a few thousand at most for a long day. */
+  private readonly all: ChunkPlan[] = [];
+  readonly planned: Promise<readonly ChunkPlan[]>;
 
   /**
    * `offset`: the recording's sample at which decoding starts (spool sample 0). `capacity`: plans
@@ -100,7 +110,14 @@ class SpooledAudio implements PlannedAudio {
     this.spool = new PcmSpool(spoolPath);
     this.plans = new BoundedQueue(Math.min(capacity.first, capacity.full));
     const decoding = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
-    produce(this.spool, decoding, (plan) => this.plans.push(plan)).then(
+    const producing = produce(this.spool, decoding, (plan) => {
+      this.all.push(plan);
+      return this.plans.push(plan);
+    });
+    this.planned = producing.then(() => this.all);
+    // Nobody may be waiting for `planned` (a failed or stopped run): its rejection is reported by the loop.
+    this.planned.catch(() => undefined);
+    producing.then(
       (spooled) => {
         this.total = spooled + offset;
         this.plans.end();

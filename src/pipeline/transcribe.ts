@@ -82,6 +82,14 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
       resumeFromSample: resume.resumeFromSample,
       times,
     });
+    // The complete plan is stored as soon as the analysis has made it (the analysis runs far ahead of
+    // recognition), not when the last chunk is recognised: an attempt resumed after a crash then
+    // replays it, decoding only what is left, without VAD.
+    const planStored =
+      resume.plan || !checkpoints
+        ? Promise.resolve()
+        : audio.planned.then((all) => checkpoints.savePlan([...all], true));
+    planStored.catch(() => undefined);
     try {
       const progress = new ProgressTracker(durationSeconds ?? 0);
       let stage: TaskStage = 'decoding';
@@ -95,10 +103,9 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
       report();
 
       // One planned chunk: the earlier attempt's checkpoint, or recognised now and checkpointed.
-      const planned: ChunkPlan[] = [];
+      let chunksSeen = 0;
       const settleChunk = async (plan: ChunkPlan, signal: AbortSignal): Promise<FinishedChunk> => {
-        if (planned.length === 0) times?.add('firstChunk', sinceOpened());
-        planned.push(plan);
+        if (chunksSeen++ === 0) times?.add('firstChunk', sinceOpened());
         progress.plan(plan);
         stage = 'recognizing';
         const reused = resume.reuse(plan);
@@ -136,7 +143,7 @@ export async function transcribe(job: TranscribeJob): Promise<Transcript> {
       // The loop ends once the whole recording is decoded, so its exact length is known now.
       const totalSeconds = (audio.totalSamples ?? 0) / SAMPLE_RATE;
       progress.setTotal(totalSeconds);
-      if (!resume.plan) await checkpoints?.savePlan(planned, true);
+      await planStored;
       stage = 'merging';
       report();
       const segments = mergeCheckpoints(finished);

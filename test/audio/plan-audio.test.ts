@@ -170,7 +170,7 @@ describe('analyseAudio', () => {
     }
   });
 
-  it('holds a few plans until the consumer runs it ahead, then analyses to the end on its own', async () => {
+  it('holds a few plans until the consumer runs it ahead, then analyses and plans to the end on its own', async () => {
     const { path } = await longSpeech(2);
     const chunkSeconds = 5;
     const reference = await analyseAudio(path, { spoolPath: spoolPath(), maxChunkSeconds: chunkSeconds });
@@ -202,6 +202,8 @@ describe('analyseAudio', () => {
       // Still holding its first chunk, the consumer lets the analysis go: it decodes to the end.
       held.runAhead();
       await atEnd;
+      // The whole plan is known while the consumer still holds only its first chunk.
+      expect(await held.planned).toEqual(reference.chunks);
       const rest: ChunkPlan[] = [first.value as ChunkPlan];
       for (let next = await chunks.next(); !next.done; next = await chunks.next()) rest.push(next.value);
       expect(rest).toEqual(reference.chunks);

@@ -125,6 +125,15 @@ describe('crash recovery (real processes)', () => {
     const task = await svc.upload(recording.path);
     const events = await svc.taskEvents(task.id);
     const seenBeforeKill = await waitForStall(events);
+    // The analysis runs ahead of recognition and stores the whole plan once made, long before the
+    // last chunk is recognised: the retry replays it instead of analysing the recording again.
+    await svc.until(
+      'the complete plan to be stored',
+      async () => (await svc.readStore((s) => s.getPlan(task.id))).complete,
+      {
+        timeoutMs: 30_000,
+      },
+    );
 
     const [worker] = await svc.workers();
     expect(worker?.task_id).toBe(task.id);
