@@ -8,6 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { settingDefault } from '../src/config/config.js';
+import { pocketsphinxModelFiles } from '../src/engines/pocketsphinx/pocketsphinx.options.js';
 import { childEnv } from '../test/helpers/child-env.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -200,4 +202,13 @@ export async function waitTask(
     if (['failed', 'cancelled'].includes(t.status)) throw new Error(`task ${id} ended ${t.status}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * The raw engine as a user runs it without Earshot: `pocketsphinx_continuous -infile FILE` with the
+ * same model files Earshot uses, one process per file (it loads the model every time).
+ */
+export function rawEngineArgs(file: string): string[] {
+  const model = pocketsphinxModelFiles(settingDefault('pocketsphinxModelDir'));
+  return ['-infile', file, '-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict, '-logfn', '/dev/null'];
 }

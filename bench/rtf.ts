@@ -6,31 +6,17 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingDefault } from '../src/config/config.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { wordErrorRate } from '../src/core/wer.js';
-import { pocketsphinxModelFiles } from '../src/engines/pocketsphinx/pocketsphinx.options.js';
 import { longSpeech } from '../test/helpers/audio-fixtures.js';
-import { CLI, log, timed } from './lib.js';
+import { CLI, log, rawEngineArgs, timed } from './lib.js';
 
 const minutes = Number(process.argv[2] ?? 10);
 const speech = await longSpeech(minutes);
 log(`recording: ${speech.durationSeconds.toFixed(0)} s of flite speech`);
 
-const model = pocketsphinxModelFiles(settingDefault('pocketsphinxModelDir'));
 log('raw pocketsphinx_continuous, one process over the whole file...');
-const raw = await timed('pocketsphinx_continuous', [
-  '-infile',
-  speech.path,
-  '-hmm',
-  model.hmm,
-  '-lm',
-  model.lm,
-  '-dict',
-  model.dict,
-  '-logfn',
-  '/dev/null',
-]);
+const raw = await timed('pocketsphinx_continuous', rawEngineArgs(speech.path));
 const rawWer = wordErrorRate(speech.text, raw.stdout);
 
 log('earshot transcribe --concurrency 2 ...');

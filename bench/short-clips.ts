@@ -10,9 +10,7 @@
 import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { settingDefault } from '../src/config/config.js';
-import { pocketsphinxModelFiles } from '../src/engines/pocketsphinx/pocketsphinx.options.js';
-import { CLI, log, type Service, startService, timed } from './lib.js';
+import { CLI, log, rawEngineArgs, type Service, startService, timed } from './lib.js';
 
 const CLIPS_DIR = '/usr/share/pocketsphinx/test/data/librivox';
 const CLIPS = ['0870', '0880', '0890', '0920', '0930'].map(
@@ -23,19 +21,7 @@ const SINGLE = CLIPS[2] as string;
 const copies = Number(process.argv[2] ?? 8);
 const singleRuns = Number(process.argv[3] ?? 5);
 
-const model = pocketsphinxModelFiles(settingDefault('pocketsphinxModelDir'));
-const rawArgs = (file: string) => [
-  '-infile',
-  file,
-  '-hmm',
-  model.hmm,
-  '-lm',
-  model.lm,
-  '-dict',
-  model.dict,
-  '-logfn',
-  '/dev/null',
-];
+const rawArgs = rawEngineArgs;
 const round = (x: number, d = 2) => Number(x.toFixed(d));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,4 +1,5 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { AbortedError } from '../core/errors/aborted.error.js';
@@ -12,6 +13,7 @@ import {
   StderrTail,
   usefulDetail,
 } from './media-errors.js';
+import { readPcmWavLayout } from './wav-probe.js';
 
 /** Bytes per decoded sample: signed 16-bit little-endian, one channel. */
 export const BYTES_PER_SAMPLE = 2;
@@ -31,11 +33,17 @@ export interface DecodeOptions {
   ffmpegPath?: string;
   /** Output sample rate; default the pipeline's SAMPLE_RATE (16 kHz). Live clients may send 24 kHz. */
   sampleRate?: number;
+  /**
+   * Read a WAV that already holds mono 16-bit PCM at the output rate straight from the file instead
+   * of through ffmpeg (default true). Starting ffmpeg costs tens of milliseconds per file, a
+   * noticeable part of a short clip's fixed cost, and for such a file it would only copy bytes.
+   */
+  readWavDirectly?: boolean;
 }
 
 /**
  * Decodes any input ffmpeg understands to mono s16le PCM (16 kHz unless `sampleRate` says otherwise), streamed from an ffmpeg child
- * process; nothing is buffered beyond the stream's high-water mark, so memory does not depend on
+ * process (or straight from the file when it is a WAV of exactly that: `readWavDirectly`); nothing is buffered beyond the stream's high-water mark, so memory does not depend on
  * the recording's length. A missing/empty file, a failing ffmpeg, or a file that yields no audio
  * error the stream with BadAudioError (one line, ffmpeg's useful last words); `signal` errors it
  * with AbortedError. Destroying the stream kills ffmpeg.
@@ -53,6 +61,8 @@ const TRUNCATION_MIN_MISSING_SECONDS = 1;
  */
 export class PcmDecodeStream extends Readable {
   private child: ChildProcessByStdio<null, Readable, Readable> | null = null;
+  /** Set instead of `child` when the samples are read straight from a PCM WAV. */
+  private file: ReadStream | null = null;
   private readonly stderr = new StderrTail();
   private bytes = 0;
   private readonly onAbort = (): void => {
@@ -73,13 +83,46 @@ export class PcmDecodeStream extends Readable {
       callback(new AbortedError());
       return;
     }
-    assertReadableFile(this.path).then(() => {
-      if (this.destroyed) return callback();
-      if (signal?.aborted) return callback(new AbortedError());
-      signal?.addEventListener('abort', this.onAbort, { once: true });
-      this.spawnFfmpeg();
-      callback();
-    }, callback);
+    assertReadableFile(this.path)
+      .then(() => (this.opts.readWavDirectly === false ? null : readPcmWavLayout(this.path).catch(() => null)))
+      .then((wav) => {
+        if (this.destroyed) return callback();
+        if (signal?.aborted) return callback(new AbortedError());
+        signal?.addEventListener('abort', this.onAbort, { once: true });
+        if (wav !== null && wav.channels === 1 && wav.bitsPerSample === 16 && wav.sampleRate === this.rate) {
+          this.readFile(wav.dataOffset, wav.dataBytes);
+        } else {
+          this.spawnFfmpeg();
+        }
+        callback();
+      }, callback);
+  }
+
+  /** Streams the samples of a WAV whose layout is already the output's. */
+  private readFile(dataOffset: number, dataBytes: number): void {
+    const skip = Math.round(Math.max(0, this.opts.startSeconds ?? 0) * this.rate) * BYTES_PER_SAMPLE;
+    // A trailing odd byte is half a sample; ffmpeg drops it too.
+    const end = dataOffset + dataBytes - (dataBytes % BYTES_PER_SAMPLE);
+    const start = dataOffset + skip;
+    const noAudio = (): BadAudioError => new BadAudioError(`no audio could be decoded from ${basename(this.path)}`);
+    if (start >= end) {
+      // A start past the end is no audio, as ffmpeg would report it.
+      process.nextTick(() => this.destroy(noAudio()));
+      return;
+    }
+    const file = createReadStream(this.path, { start, end: end - 1, highWaterMark: 64 * 1024 });
+    this.file = file;
+    file.on('data', (chunk) => {
+      const buf = chunk as Buffer;
+      this.bytes += buf.length;
+      if (!this.push(buf)) file.pause();
+    });
+    file.on('error', (err) => this.destroy(err));
+    file.on('end', () => {
+      this.opts.signal?.removeEventListener('abort', this.onAbort);
+      if (this.destroyed) return;
+      this.push(null);
+    });
   }
 
   private spawnFfmpeg(): void {
@@ -135,17 +178,28 @@ export class PcmDecodeStream extends Readable {
     return this.opts.sampleRate ?? SAMPLE_RATE;
   }
 
-  /** ffmpeg's process id, once spawned (for diagnostics and tests). */
+  /** ffmpeg's process id, once spawned (for diagnostics and tests); undefined when reading directly. */
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
+  /** True when the samples come straight from the file, without ffmpeg. */
+  get direct(): boolean {
+    return this.file !== null;
+  }
+
   override _read(): void {
     this.child?.stdout.resume();
+    this.file?.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.opts.signal?.removeEventListener('abort', this.onAbort);
+    if (this.file) {
+      this.file.destroy();
+      callback(error);
+      return;
+    }
     const child = this.child;
     if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
       callback(error);

@@ -19,6 +19,9 @@ import {
   synthSpeech,
 } from '../helpers/audio-fixtures.js';
 
+/** For the tests about the ffmpeg process: the fixtures are 16 kHz mono WAVs, which are read directly otherwise. */
+const FFMPEG = { readWavDirectly: false } as const;
+
 const FORMATS: FixtureFormat[] = ['wav', 'mp3', 'm4a', 'ogg', 'flac', 'webm', 'mp4'];
 
 async function speech(): Promise<{ path: string; seconds: number }> {
@@ -111,7 +114,7 @@ describe('decodeToPcm', () => {
 
   it('kills ffmpeg when the consumer destroys the stream', async () => {
     const { path } = await longSpeech(1);
-    const stream = decodeToPcm(path);
+    const stream = decodeToPcm(path, FFMPEG);
     await once(stream, 'readable');
     const pid = stream.pid;
     expect(pid).toBeTypeOf('number');
@@ -123,7 +126,7 @@ describe('decodeToPcm', () => {
   it('kills ffmpeg and fails with AbortedError when the signal fires', async () => {
     const { path } = await longSpeech(1);
     const ac = new AbortController();
-    const stream = decodeToPcm(path, { signal: ac.signal });
+    const stream = decodeToPcm(path, { ...FFMPEG, signal: ac.signal });
     await once(stream, 'readable');
     const pid = stream.pid as number;
     // events.once would reject on the 'error' that precedes 'close'.
@@ -144,7 +147,7 @@ describe('decodeToPcm', () => {
 
   it('stops reading ffmpeg while the consumer is not reading (backpressure)', async () => {
     const { path } = await longSpeech(1);
-    const stream = decodeToPcm(path);
+    const stream = decodeToPcm(path, FFMPEG);
     await once(stream, 'readable');
     const pid = stream.pid as number;
     // Nobody reads this stream. Real time for a whole decode passes: the same file decoded in full
@@ -159,5 +162,55 @@ describe('decodeToPcm', () => {
     stream.destroy();
     await closed;
     expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('decodeToPcm on a WAV that already holds 16 kHz mono PCM', () => {
+  async function bytesOf(stream: PcmDecodeStream): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+
+  it('reads the samples without ffmpeg, byte for byte what ffmpeg decodes', async () => {
+    const { path } = await speech();
+    const direct = decodeToPcm(path);
+    const read = await bytesOf(direct);
+    expect(direct.direct).toBe(true);
+    expect(direct.pid).toBeUndefined();
+    const viaFfmpeg = decodeToPcm(path, FFMPEG);
+    expect(read.equals(await bytesOf(viaFfmpeg))).toBe(true);
+    expect(viaFfmpeg.direct).toBe(false);
+  });
+
+  it('starts at startSeconds on the same sample ffmpeg does', async () => {
+    const { path } = await speech();
+    const read = await bytesOf(decodeToPcm(path, { startSeconds: 1.25 }));
+    const viaFfmpeg = await bytesOf(decodeToPcm(path, { ...FFMPEG, startSeconds: 1.25 }));
+    expect(read.length).toBe(viaFfmpeg.length);
+    expect(read.equals(viaFfmpeg)).toBe(true);
+  });
+
+  it('leaves other rates and stereo to ffmpeg', async () => {
+    const { path } = await speech();
+    const stereo = await convert(path, 'wav'); // 44.1 kHz stereo
+    const stream = decodeToPcm(stereo);
+    const { bytes } = await drain(stream);
+    expect(stream.direct).toBe(false);
+    expect(Math.abs(bytes / 32000 - (await mediaDuration(path)))).toBeLessThan(0.05);
+  });
+
+  it('fails with AbortedError when the signal fires, and holds only a high-water mark unread', async () => {
+    const { path } = await longSpeech(1);
+    const ac = new AbortController();
+    const stream = decodeToPcm(path, { signal: ac.signal });
+    await once(stream, 'readable');
+    expect(stream.direct).toBe(true);
+    // Nobody reads: the file stream is paused at one high-water mark, not read to the end.
+    await drain(decodeToPcm(path));
+    expect(stream.readableLength).toBeLessThanOrEqual(stream.readableHighWaterMark + 65536);
+    const err = failure(stream);
+    ac.abort();
+    expect(await err).toBeInstanceOf(AbortedError);
   });
 });
