@@ -73,6 +73,39 @@ export async function treeRssMb(pid: number): Promise<{ self: number; tree: numb
   return { self: self / 1024, tree: tree / 1024 };
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime + cutime + cstime of one process in seconds: its own CPU and its reaped children's. */
+async function cpuOf(pid: number | 'self'): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name; utime is field 14 of the whole line, i.e. index 11 here.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i] ?? 0), 0) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds used so far by a process tree: every living process's own time plus that of its
+ * reaped children. Differences between two readings measure work done, whatever else the machine
+ * runs (wall time on a shared machine measures who won the CPU), provided the tree's processes at
+ * the first reading are still alive at the second. `'self'` reads this process (its reaped children,
+ * e.g. raw engine runs, included).
+ */
+export async function treeCpuSeconds(pid: number | 'self'): Promise<number> {
+  if (pid === 'self') return cpuOf('self');
+  let total = await cpuOf(pid);
+  const stack = await childrenOf(pid);
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    total += await cpuOf(p);
+    stack.push(...(await childrenOf(p)));
+  }
+  return total;
+}
+
 /** Samples a process tree's RSS every `ms` until stopped; returns the peaks (MB). */
 export function sampleRss(pid: number, ms = 250): { stop(): Promise<{ peakSelf: number; peakTree: number }> } {
   let peakSelf = 0;

@@ -10,7 +10,7 @@
 import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { CLI, log, rawEngineArgs, type Service, startService, timed } from './lib.js';
+import { CLI, log, rawEngineArgs, type Service, startService, timed, treeCpuSeconds } from './lib.js';
 
 const CLIPS_DIR = '/usr/share/pocketsphinx/test/data/librivox';
 const CLIPS = ['0870', '0880', '0890', '0920', '0930'].map(
@@ -40,6 +40,8 @@ for (let c = 0; c < copies; c++) {
   }
 }
 const load: Record<string, number[]> = {};
+/** CPU seconds per phase (bench/lib.ts `treeCpuSeconds`): the work done, which load does not change much. */
+const cpu: Record<string, number> = {};
 const noteLoad = (phase: string) => {
   load[phase] = loadavg().map((x) => round(x));
 };
@@ -60,10 +62,12 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>
  */
 async function rawParallel(niceness = 0): Promise<number> {
   const start = performance.now();
+  const cpuStart = await treeCpuSeconds('self');
   await pool(files, 2, async (f) => {
     if (niceness === 0) await timed('pocketsphinx_continuous', rawArgs(f));
     else await timed('nice', ['-n', String(niceness), 'pocketsphinx_continuous', ...rawArgs(f)]);
   });
+  cpu[`raw${niceness === 0 ? '' : 'Nice10'}`] ??= round((await treeCpuSeconds('self')) - cpuStart, 1);
   return (performance.now() - start) / 1000;
 }
 
@@ -98,9 +102,11 @@ try {
   await waitCreate(svc, SINGLE); // warm-up: the worker's lazy loads
   noteLoad('serveStart');
   log(`serve: ${files.length} clips at once...`);
+  const serveCpuStart = await treeCpuSeconds(svc.proc.pid as number);
   const sent = Date.now();
   const done = await Promise.all(files.map((f) => waitCreate(svc, f)));
   const answered = Date.now();
+  cpu.serve = round((await treeCpuSeconds(svc.proc.pid as number)) - serveCpuStart, 1);
   serve = {
     lastSucceededSeconds: round((Math.max(...done.map((d) => d.finishedAt)) - sent) / 1000),
     lastAnsweredSeconds: round((answered - sent) / 1000),
@@ -127,6 +133,7 @@ log('earshot transcribe -c 2 ...');
 const out = await mkdtemp(join(tmpdir(), 'earshot-bench-short-out-'));
 let cliSeconds: number | null = null;
 let cliError: string | null = null;
+const cliCpuStart = await treeCpuSeconds('self');
 try {
   cliSeconds = round(
     (await timed(process.execPath, [CLI, 'transcribe', '-c', '2', '-o', out, '--no-progress', ...files])).seconds,
@@ -134,6 +141,7 @@ try {
 } catch (err) {
   cliError = (err as Error).message.slice(0, 200);
 }
+cpu.cli = round((await treeCpuSeconds('self')) - cliCpuStart, 1);
 noteLoad('rawAgainStart');
 log('raw pocketsphinx_continuous again, 2 at a time...');
 const rawAfter = round(await rawParallel());
@@ -158,6 +166,11 @@ console.log(
       waitRequestSeconds: round(median(singleServe)),
       rawSeconds: round(median(singleRaw)),
       runs: { serve: singleServe, raw: singleRaw },
+    },
+    cpuSeconds: {
+      ...cpu,
+      serveVsRaw: cpu.raw && cpu.serve ? round(cpu.raw / cpu.serve) : null,
+      cliVsRaw: cpu.raw && cpu.cli ? round(cpu.raw / cpu.cli) : null,
     },
     loadavg: load,
   }),
