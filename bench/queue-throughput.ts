@@ -1,0 +1,291 @@
+/**
+ * Issue 13: queue throughput with a no-op engine. For each backend, in one run:
+ *   1. one producer enqueues N tasks, one at a time (enqueue rate);
+ *   2. W worker processes (each with its own connection, as real workers have) claim and complete
+ *      them until the queue is empty (claim + complete rate);
+ * and the end-to-end rate N / (enqueue + drain). Backends:
+ *   - Earshot's SQLite store (one database file, `BEGIN IMMEDIATE` claims);
+ *   - Earshot's PostgreSQL store (`FOR UPDATE SKIP LOCKED` claims);
+ *   - pg-boss 10 on the same PostgreSQL (`send`; `work` with batchSize 1, and again with batchSize 20,
+ *     pg-boss's own way to throughput: a worker then fetches and completes 20 jobs per round trip);
+ *   - BullMQ 6 on the local Redis (`add`, a `Worker` with concurrency 1 per process).
+ * Every task's "work" is nothing: what is measured is the queue. Earshot's `complete` also stores a
+ * (tiny) transcript and appends its events, as it does for real; the others store a small result.
+ * Usage: npx tsx bench/queue-throughput.ts [tasks=2000] [workers=4] [backends=sqlite,postgres,pg-boss,bullmq]
+ */
+import { fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import PgBoss from 'pg-boss';
+import type { Transcript } from '../src/core/transcript.js';
+import { createStore } from '../src/store/create-store.js';
+import type { NewTask, TaskStore } from '../src/store/task.store.js';
+import { log } from './lib.js';
+
+const PG_URL = process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** BullMQ under ESM takes a constructed client; workers need maxRetriesPerRequest null. */
+const redis = () => new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+const BACKENDS = ['sqlite', 'postgres', 'pg-boss', 'pg-boss-batch', 'bullmq'] as const;
+/** pg-boss fetches this many jobs per poll in its 'pg-boss-batch' run (its way to throughput). */
+const PG_BOSS_BATCH = 20;
+type Backend = (typeof BACKENDS)[number];
+
+/** What a worker process needs to find its queue. */
+interface Target {
+  backend: Backend;
+  /** Store URL (Earshot), schema (pg-boss) or queue name (BullMQ). */
+  where: string;
+}
+
+const TRANSCRIPT: Transcript = { language: 'en', duration: 1, segments: [], text: '' };
+const LEASE_MS = 30_000;
+/** How often a worker reports its count to the parent; the timing's resolution. */
+const REPORT_MS = 5;
+
+// ------------------------------------------------------------------------------------------------
+// Worker process: claim and complete until told to stop, reporting the count every REPORT_MS.
+// ------------------------------------------------------------------------------------------------
+async function runWorker(target: Target): Promise<void> {
+  let done = 0;
+  let reported = 0;
+  const report = setInterval(() => {
+    if (done !== reported) {
+      reported = done;
+      process.send?.({ done });
+    }
+  }, REPORT_MS);
+  let start: () => Promise<void>;
+  let stop: () => Promise<void>;
+  if (target.backend === 'sqlite' || target.backend === 'postgres') {
+    const store = createStore(target.where, { poolSize: 2 });
+    await store.countByStatus(); // connected before the clock starts
+    const id = `bench-${process.pid}`;
+    let running = true;
+    let loop: Promise<void> = Promise.resolve();
+    start = async () => {
+      loop = (async () => {
+        while (running) {
+          const task = await store.claim(id, LEASE_MS);
+          if (task === null) {
+            await new Promise((r) => setTimeout(r, REPORT_MS));
+            continue;
+          }
+          if (!(await store.complete(task.id, id, TRANSCRIPT))) throw new Error('lost a lease');
+          done += 1;
+        }
+      })();
+    };
+    stop = async () => {
+      running = false;
+      await loop;
+      await store.close();
+    };
+  } else if (target.backend === 'pg-boss' || target.backend === 'pg-boss-batch') {
+    const boss = new PgBoss({ connectionString: PG_URL, schema: target.where, max: 2, supervise: false });
+    await boss.start();
+    const batchSize = target.backend === 'pg-boss' ? 1 : PG_BOSS_BATCH;
+    start = async () => {
+      // The handler gets the batch; its jobs are completed together when it resolves.
+      await boss.work('bench', { batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+        done += jobs.length;
+        return { ok: true };
+      });
+    };
+    stop = () => boss.stop({ graceful: false, wait: true });
+  } else {
+    const worker = new Worker(
+      target.where,
+      async () => {
+        done += 1;
+        return { ok: true };
+      },
+      { connection: redis(), concurrency: 1, autorun: false },
+    );
+    await worker.waitUntilReady();
+    start = async () => {
+      void worker.run();
+    };
+    stop = () => worker.close();
+  }
+  process.on('message', (msg: { go?: boolean; stop?: boolean }) => {
+    if (msg.go) void start();
+    if (!msg.stop) return;
+    clearInterval(report);
+    void stop().then(() => process.exit(0));
+  });
+  process.send?.({ ready: true });
+}
+
+// ------------------------------------------------------------------------------------------------
+// Parent: set up each backend, enqueue, drain with W workers, tear down.
+// ------------------------------------------------------------------------------------------------
+interface Producer {
+  enqueue(i: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function earshotProducer(url: string): Promise<Producer> {
+  const store: TaskStore = createStore(url);
+  await store.migrate();
+  const user = await store.createUser(`bench-${randomUUID()}`, 'user', randomBytes(16).toString('hex'));
+  const task = (): NewTask => ({
+    id: randomUUID(),
+    userId: user.id,
+    priority: 0,
+    sourceName: 'clip.wav',
+    mediaPath: '/nonexistent/clip.wav',
+    mediaBytes: 1,
+    options: { language: 'en', formats: ['json'] },
+    callbackUrl: null,
+    maxAttempts: 3,
+    durationSeconds: 1,
+  });
+  return {
+    enqueue: async () => {
+      await store.enqueue(task(), Number.MAX_SAFE_INTEGER);
+    },
+    close: () => store.close(),
+  };
+}
+
+async function setUp(backend: Backend): Promise<{ target: Target; producer: Producer; tearDown(): Promise<void> }> {
+  const suffix = randomBytes(4).toString('hex');
+  if (backend === 'sqlite') {
+    const url = `sqlite:${join(await mkdtemp(join(tmpdir(), 'earshot-bench-queue-')), 'earshot.db')}`;
+    return { target: { backend, where: url }, producer: await earshotProducer(url), tearDown: async () => {} };
+  }
+  if (backend === 'postgres' || backend === 'pg-boss' || backend === 'pg-boss-batch') {
+    const schema = `bench_queue_${suffix}`;
+    const dropSchema = async () => {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    };
+    if (backend === 'postgres') {
+      const url = `${PG_URL}?schema=${schema}`;
+      return { target: { backend, where: url }, producer: await earshotProducer(url), tearDown: dropSchema };
+    }
+    const boss = new PgBoss({ connectionString: PG_URL, schema, max: 2, supervise: false });
+    await boss.start();
+    await boss.createQueue('bench');
+    return {
+      target: { backend, where: schema },
+      producer: {
+        enqueue: async (i) => {
+          await boss.send('bench', { i });
+        },
+        close: () => boss.stop({ graceful: false, wait: true }),
+      },
+      tearDown: dropSchema,
+    };
+  }
+  const name = `earshot-bench-${suffix}`;
+  const queue = new Queue(name, { connection: redis() });
+  return {
+    target: { backend, where: name },
+    producer: {
+      enqueue: async (i) => {
+        await queue.add('bench', { i });
+      },
+      close: async () => {
+        await queue.obliterate({ force: true });
+        await queue.close();
+      },
+    },
+    tearDown: async () => {},
+  };
+}
+
+const round = (x: number, d = 1) => Number(x.toFixed(d));
+
+async function measure(backend: Backend, tasks: number, workers: number) {
+  const { target, producer, tearDown } = await setUp(backend);
+  try {
+    const enqueueStart = performance.now();
+    for (let i = 0; i < tasks; i++) await producer.enqueue(i);
+    const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
+
+    const script = fileURLToPath(import.meta.url);
+    const children = Array.from({ length: workers }, () =>
+      fork(script, ['--worker', JSON.stringify(target)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    const counts = new Map<number, number>();
+    let drainStart = 0;
+    const drained = new Promise<number>((resolve, reject) => {
+      let ready = 0;
+      for (const [i, child] of children.entries()) {
+        child.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`${backend} worker exited with ${code}`));
+        });
+        child.on('message', (msg: { ready?: boolean; done?: number }) => {
+          if (msg.ready && ++ready === workers) {
+            drainStart = performance.now();
+            for (const c of children) c.send({ go: true });
+          }
+          if (msg.done !== undefined) {
+            counts.set(i, msg.done);
+            const total = [...counts.values()].reduce((a, b) => a + b, 0);
+            if (total >= tasks) resolve(performance.now());
+          }
+        });
+      }
+    });
+    const drainSeconds = ((await drained) - drainStart) / 1000;
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((r) => {
+            c.once('exit', () => r());
+            c.send({ stop: true });
+          }),
+      ),
+    );
+    const result = {
+      backend,
+      tasks,
+      workers,
+      enqueuePerSecond: round(tasks / enqueueSeconds),
+      claimCompletePerSecond: round(tasks / drainSeconds),
+      endToEndPerSecond: round(tasks / (enqueueSeconds + drainSeconds)),
+      perWorker: [...counts.values()],
+    };
+    log(JSON.stringify(result));
+    return result;
+  } finally {
+    await producer.close();
+    await tearDown();
+  }
+}
+
+if (process.argv[2] === '--worker') {
+  await runWorker(JSON.parse(process.argv[3] as string) as Target);
+} else {
+  const tasks = Number(process.argv[2] ?? 2000);
+  const workers = Number(process.argv[3] ?? 4);
+  const chosen = (process.argv[4]?.split(',') ?? [...BACKENDS]) as Backend[];
+  const results: Awaited<ReturnType<typeof measure>>[] = [];
+  for (const backend of chosen) results.push(await measure(backend, tasks, workers));
+  const by = (b: Backend) => results.find((r) => r.backend === b)?.endToEndPerSecond ?? null;
+  const best = Math.max(by('pg-boss') ?? 0, by('pg-boss-batch') ?? 0, by('bullmq') ?? 0);
+  const sqlite = by('sqlite');
+  const postgres = by('postgres');
+  console.log(
+    JSON.stringify({
+      bench: 'queue-throughput',
+      tasks,
+      workers,
+      results,
+      goals: {
+        postgresVsBestOther: postgres && best ? round(postgres / best, 2) : null,
+        sqliteVsBestOther: sqlite && best ? round(sqlite / best, 2) : null,
+      },
+    }),
+  );
+}
