@@ -1,6 +1,7 @@
 import { ConflictError, type FailureInfo, failureOf, WorkerLostError } from '../core/errors/index.js';
 import type { FailureEventData, TaskEventData } from '../core/event.js';
 import { backoffMs } from '../core/retry-policy.js';
+import type { Artifact } from '../core/artifact.js';
 import { type ChunkCheckpoint, TASK_STATUSES, type Task, type TaskStatus } from '../core/task.js';
 
 /**
@@ -32,6 +33,21 @@ export function assertRetryable(task: Task): void {
   if (task.status !== 'failed' && task.status !== 'cancelled') {
     throw new ConflictError(`task is ${task.status}; only failed or cancelled tasks can be retried`, 'invalid_state');
   }
+}
+
+/** Artifacts are made from a finished transcript, so only a succeeded task can have one requested. */
+export function assertArtifactRequestable(task: Task): void {
+  if (task.status !== 'succeeded') {
+    throw new ConflictError(`the transcript is not ready (task is ${task.status})`, 'not_ready');
+  }
+}
+
+/**
+ * What requesting an artifact that exists already does: a failed one is queued again (attempts
+ * reset); a queued, running or succeeded one is left as it is, so repeating a request is harmless.
+ */
+export function artifactRequeues(artifact: Pick<Artifact, 'status'>): boolean {
+  return artifact.status === 'failed';
 }
 
 /** Counts with every status present, so callers never meet a missing key. */
