@@ -114,6 +114,52 @@ export const SETTINGS = {
     schema: z.string().default('whisper-1'),
     doc: 'Model name sent to the OpenAI-compatible server.',
   },
+  llmBaseUrl: {
+    env: 'EARSHOT_LLM_BASE_URL',
+    schema: z.union([z.literal(''), z.string().url()]).default(''),
+    doc: 'OpenAI-compatible chat-completions server (llama.cpp, Ollama, vLLM, a hosted API) for the `summary` and `polish` task options, e.g. `http://127.0.0.1:11434/v1`. Empty = post-processing off: nothing is sent anywhere and those options are refused (422 `llm_not_configured`).',
+  },
+  llmApiKey: {
+    env: 'EARSHOT_LLM_API_KEY',
+    schema: z.string().default(''),
+    doc: 'API key for the LLM server (sent as a Bearer token; local servers usually ignore it).',
+  },
+  llmModel: {
+    env: 'EARSHOT_LLM_MODEL',
+    schema: z.string().min(1).default('default'),
+    doc: 'Model name sent to the LLM server.',
+  },
+  llmWindowTokens: {
+    env: 'EARSHOT_LLM_WINDOW_TOKENS',
+    // Counted as characters / 4 (the models differ in tokenizers; see docs/architecture.md).
+    schema: int(500, 1_000_000).default(3000),
+    doc: 'Most tokens (estimated as characters / 4) one LLM request sends, prompt included; long transcripts are cut into windows below it. Leave room in the model context for the answer: about half the context is safe.',
+  },
+  llmTimeoutMs: {
+    env: 'EARSHOT_LLM_TIMEOUT_MS',
+    schema: int(100).default(60_000),
+    doc: 'An LLM call that gets no response, or no streamed token, for this long is abandoned and retried (a slow but steadily streaming model is never cut).',
+  },
+  llmRetries: {
+    env: 'EARSHOT_LLM_RETRIES',
+    schema: int(0, 20).default(4),
+    doc: 'Retries of one LLM call after a 429, a 5xx, a timeout or a cut-off stream, with exponential backoff; then the summary or polish fails (the transcript never does).',
+  },
+  llmRetryBaseMs: {
+    env: 'EARSHOT_LLM_RETRY_BASE_MS',
+    schema: int(1).default(1000),
+    doc: 'First LLM retry delay; doubled at each retry (a `Retry-After` header wins, up to a minute).',
+  },
+  llmConcurrency: {
+    env: 'EARSHOT_LLM_CONCURRENCY',
+    schema: int(1, 64).default(2),
+    doc: 'Most summaries and polishes running at once in the whole deployment (every server sharing the store), one LLM request each.',
+  },
+  llmStream: {
+    env: 'EARSHOT_LLM_STREAM',
+    schema: bool.default(true),
+    doc: 'Ask the LLM server for streamed answers (`false` for servers that cannot stream; the timeout then covers the whole answer).',
+  },
   language: { env: 'EARSHOT_LANGUAGE', schema: z.string().default('en'), doc: 'Default recognition language.' },
   maxChunkSeconds: {
     env: 'EARSHOT_MAX_CHUNK_SECONDS',
@@ -313,6 +359,11 @@ export function timeBudgetSeconds(
   durationSeconds: number | null,
 ): number {
   return config.timeBudgetBaseSeconds + config.timeBudgetPerAudioSecond * (durationSeconds ?? UNKNOWN_DURATION_SECONDS);
+}
+
+/** Whether LLM post-processing (summary, polish) is on: only with a server configured. */
+export function llmEnabled(config: Pick<Config, 'llmBaseUrl'>): boolean {
+  return config.llmBaseUrl !== '';
 }
 
 /** The SQLite default lives in the data directory, so one folder is the whole installation. */

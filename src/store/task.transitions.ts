@@ -1,7 +1,7 @@
+import type { Artifact } from '../core/artifact.js';
 import { ConflictError, type FailureInfo, failureOf, WorkerLostError } from '../core/errors/index.js';
 import type { FailureEventData, TaskEventData } from '../core/event.js';
 import { backoffMs } from '../core/retry-policy.js';
-import type { Artifact } from '../core/artifact.js';
 import { type ChunkCheckpoint, TASK_STATUSES, type Task, type TaskStatus } from '../core/task.js';
 
 /**

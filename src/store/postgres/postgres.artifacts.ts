@@ -197,10 +197,7 @@ export async function readResult<K extends ArtifactKind>(
   taskId: string,
   kind: K,
 ): Promise<ArtifactResult<K> | null> {
-  const row = await db.get(`SELECT json FROM ${db.t.artifactResults} WHERE task_id = $1 AND kind = $2`, [
-    taskId,
-    kind,
-  ]);
+  const row = await db.get(`SELECT json FROM ${db.t.artifactResults} WHERE task_id = $1 AND kind = $2`, [taskId, kind]);
   return row ? artifactResultFromRow<ArtifactResult<K>>(row) : null;
 }
 

@@ -58,7 +58,13 @@ export function find(db: SqliteDb, taskId: string, kind: ArtifactKind): Artifact
   return row ? artifactFromRow(row) : null;
 }
 
-export function claim(db: SqliteDb, workerId: string, leaseMs: number, maxRunning: number, now: number): Artifact | null {
+export function claim(
+  db: SqliteDb,
+  workerId: string,
+  leaseMs: number,
+  maxRunning: number,
+  now: number,
+): Artifact | null {
   const running = Number(
     db.get("SELECT count(*) AS n FROM artifacts WHERE status = 'running' AND lease_expires_at >= ?", [now])?.n,
   );
@@ -75,7 +81,13 @@ export function claim(db: SqliteDb, workerId: string, leaseMs: number, maxRunnin
   return row ? artifactFromRow(row) : null;
 }
 
-export function heartbeat(db: SqliteDb, taskId: string, kind: ArtifactKind, workerId: string, expires: number): boolean {
+export function heartbeat(
+  db: SqliteDb,
+  taskId: string,
+  kind: ArtifactKind,
+  workerId: string,
+  expires: number,
+): boolean {
   return (
     db.run(`UPDATE artifacts SET lease_expires_at = @expires WHERE ${HELD}`, { taskId, kind, workerId, expires })
       .changes === 1
