@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAP_PROMPT, REDUCE_PROMPT } from '../../src/postprocess/summarise.js';
 import { POLISH_PROMPT } from '../../src/postprocess/polish.js';
+import { MAP_PROMPT, REDUCE_PROMPT } from '../../src/postprocess/summarise.js';
 import { estimateTokens } from '../../src/postprocess/tokens.js';
 
 /**

@@ -100,11 +100,14 @@ describe('LlmClient', () => {
     expect(fake.requests.map((r) => r.fault?.kind ?? 'ok')).toEqual(['cut', 'end-early', 'ok']);
   });
 
-  it.each(['cut', 'end-early'] as const)('fails with llm_stream_cut when every stream is cut off (%s)', async (kind) => {
-    fake.always = { kind };
-    await expect(chat({ llmRetries: 1 })).rejects.toMatchObject({ code: 'llm_stream_cut' });
-    expect(fake.requests).toHaveLength(2);
-  });
+  it.each(['cut', 'end-early'] as const)(
+    'fails with llm_stream_cut when every stream is cut off (%s)',
+    async (kind) => {
+      fake.always = { kind };
+      await expect(chat({ llmRetries: 1 })).rejects.toMatchObject({ code: 'llm_stream_cut' });
+      expect(fake.requests).toHaveLength(2);
+    },
+  );
 
   it('lets a slow model that keeps streaming run past the timeout (the timeout is idle time)', async () => {
     // 40-character pieces 60 ms apart: over 400 ms in all, never 400 ms silent.

@@ -14,9 +14,8 @@ import { mulberry32 } from '../helpers/prng.js';
  * a real model would write.
  */
 
-const VOCABULARY = 'so the um meeting started with uh budget numbers and then we talked about hiring plans for next year'.split(
-  ' ',
-);
+const VOCABULARY =
+  'so the um meeting started with uh budget numbers and then we talked about hiring plans for next year'.split(' ');
 
 /** A three-hour recording: 1080 segments of 10 s, 28 words each (30 240 words). */
 function threeHours(): Transcript {
