@@ -44,6 +44,8 @@ interface Setting {
   shownDefault?: string;
   /** A former name of `env`, still read (with a deprecation warning) when `env` is unset. */
   deprecatedEnv?: string;
+  /** A credential: never printed (`earshot config` masks it). */
+  secret?: boolean;
 }
 
 /**
@@ -107,6 +109,7 @@ export const SETTINGS = {
   openaiApiKey: {
     env: 'EARSHOT_OPENAI_API_KEY',
     schema: z.string().default(''),
+    secret: true,
     doc: 'API key for the OpenAI-compatible server.',
   },
   openaiModel: {
@@ -116,18 +119,24 @@ export const SETTINGS = {
   },
   llmBaseUrl: {
     env: 'EARSHOT_LLM_BASE_URL',
-    schema: z.union([z.literal(''), z.string().url()]).default(''),
+    schema: z
+      .union([
+        z.literal(''),
+        z.string().regex(/^https?:\/\/[^/\s]+/, 'must be an http(s) URL such as http://host:port/v1'),
+      ])
+      .default(''),
     doc: 'OpenAI-compatible chat-completions server (llama.cpp, Ollama, vLLM, a hosted API) for the `summary` and `polish` task options, e.g. `http://127.0.0.1:11434/v1`. Empty = post-processing off: nothing is sent anywhere and those options are refused (422 `llm_not_configured`).',
   },
   llmApiKey: {
     env: 'EARSHOT_LLM_API_KEY',
     schema: z.string().default(''),
+    secret: true,
     doc: 'API key for the LLM server (sent as a Bearer token; local servers usually ignore it).',
   },
   llmModel: {
     env: 'EARSHOT_LLM_MODEL',
     schema: z.string().min(1).default('default'),
-    doc: 'Model name sent to the LLM server.',
+    doc: 'Model name sent to the LLM server (Ollama and hosted APIs need a real one; a llama.cpp server answers with the model it loaded).',
   },
   llmWindowTokens: {
     env: 'EARSHOT_LLM_WINDOW_TOKENS',
@@ -382,6 +391,11 @@ export function settingsTable(): string {
   });
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
+
+/** Environment variables holding credentials, masked wherever the config is shown. */
+export const SECRET_ENV_NAMES: readonly string[] = (Object.values(SETTINGS) as Setting[])
+  .filter((s) => s.secret === true)
+  .map((s) => s.env);
 
 /** The config as environment variables, so child processes (workers) see exactly what the parent resolved from flags. */
 export function configToEnv(config: Config): Record<string, string> {
