@@ -138,6 +138,8 @@ export interface TaskStore {
   getTranscript(id: string): Promise<Transcript | null>;
 
   // --- post-processing artifacts (summary, polish): their own lifecycle and lease ---
+  // Each change of an artifact's state (queued, claimed, progress, succeeded, failed, released,
+  // reclaimed) appends an `artifact` event to its task's log in the same transaction; a heartbeat does not.
   /**
    * Queues artifact `kind` of a succeeded task visible in `scope` (max attempts copied from the
    * task). A failed artifact is queued again with attempts reset; a queued, running or succeeded one

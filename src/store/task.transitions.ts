@@ -98,3 +98,16 @@ export function statusData(t: Task): TaskEventData<'cancelled' | 'deleted'> {
 export function segmentData(c: ChunkCheckpoint): TaskEventData<'segment'> {
   return { index: c.index, startSample: c.startSample, endSample: c.endSample, segments: c.segments };
 }
+
+export function artifactData(a: Artifact): TaskEventData<'artifact'> {
+  return {
+    kind: a.kind,
+    status: a.status,
+    stage: a.stage,
+    doneWindows: a.doneWindows,
+    totalWindows: a.totalWindows,
+    attempts: a.attempts,
+    errorCode: a.errorCode,
+    errorMessage: a.errorMessage,
+  };
+}

@@ -4,7 +4,7 @@ import type { TaskOptions } from '../../src/core/task.js';
 import type { NewTask } from '../../src/store/task.store.js';
 import { FakeLlm, polishText } from '../helpers/fake-llm.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { call, type Json, json, TRANSCRIPT, until, upload, work } from './support.js';
+import { call, type Json, json, SseClient, TRANSCRIPT, until, upload, work } from './support.js';
 
 /**
  * Summary and polish through the API, run by the server's post-processing runner against a
@@ -145,6 +145,34 @@ describe('post-processing API', () => {
     expect(early.status).toBe(409);
     expect(await json(early)).toMatchObject({ error: { code: 'not_ready' } });
     await call(s, 'DELETE', `/v1/tasks/${queued.id}`, { token: s.tokens.alice });
+  });
+
+  it("streams the artifact's changes as `artifact` events on the task's SSE stream", async () => {
+    const task = await s.store.addFinished(finishedTask(s.users.alice?.id ?? '', {}), TRANSCRIPT);
+    const sse = await SseClient.open(`${s.url}/v1/tasks/${task.id}/events`, {
+      authorization: `Bearer ${s.tokens.alice}`,
+    });
+    try {
+      await sse.waitFor((m) => m.some((e) => e.event === 'snapshot'));
+      await call(s, 'POST', `/v1/tasks/${task.id}/polish`, { token: s.tokens.alice });
+      const messages = await sse.waitFor((m) =>
+        m.some((e) => e.event === 'artifact' && (e.data as Json).status === 'succeeded'),
+      );
+      const statuses = messages.filter((e) => e.event === 'artifact').map((e) => (e.data as Json).status);
+      expect(statuses[0]).toBe('queued');
+      expect(statuses).toContain('running');
+      expect(messages.find((e) => e.event === 'artifact' && (e.data as Json).status === 'succeeded')?.data).toEqual({
+        task_id: task.id,
+        kind: 'polish',
+        status: 'succeeded',
+        stage: 'done',
+        progress: { done_windows: 1, total_windows: 1 },
+        attempts: 1,
+        error: null,
+      });
+    } finally {
+      await sse.close();
+    }
   });
 
   it('deleting the task deletes its artifacts', async () => {

@@ -8,30 +8,70 @@ import {
 import type { Task } from '../../core/task.js';
 import { artifactFromRow, artifactResultFromRow, type Row } from '../task.rows.js';
 import type { FailureInfo, Scope } from '../task.store.js';
-import { artifactRequeues, assertArtifactRequestable, failureOutcome, WORKER_LOST } from '../task.transitions.js';
+import {
+  artifactData,
+  artifactRequeues,
+  assertArtifactRequestable,
+  failureOutcome,
+  WORKER_LOST,
+} from '../task.transitions.js';
 import type { PgDb, PgQuery } from './postgres.db.js';
+import * as events from './postgres.events.js';
 import * as reads from './postgres.reads.js';
 
 /**
  * Artifact transitions on PostgreSQL. Each takes the transaction it runs in; runner transitions
  * are one conditional statement (holder only), so they need no row lock beyond the UPDATE's own.
+ * Every change of state then appends an `artifact` event to its task's log, as the transaction's
+ * last step (see PgDb.lockEvents).
  */
 
 /** Holder-only condition: $1 = task id, $2 = kind, $3 = worker id. */
 const HELD = "task_id = $1 AND kind = $2 AND status = 'running' AND lease_owner = $3";
 
-/** Queues the artifacts `task`'s options ask for (kept when present); inside complete()/addFinished(). */
-export async function queueRequested(db: PgDb, q: PgQuery, task: Task, now: number): Promise<void> {
-  for (const kind of requestedArtifacts(task.options)) await insertQueued(db, q, task, kind, now);
+/**
+ * Queues the artifacts `task`'s options ask for (kept when present); inside complete()/addFinished(),
+ * which append their events (logEvent) after the task's own.
+ */
+export async function queueRequested(db: PgDb, q: PgQuery, task: Task, now: number): Promise<Artifact[]> {
+  const queued: Artifact[] = [];
+  for (const kind of requestedArtifacts(task.options)) {
+    const artifact = await insertQueued(db, q, task, kind, now);
+    if (artifact) queued.push(artifact);
+  }
+  return queued;
 }
 
-async function insertQueued(db: PgDb, q: PgQuery, task: Task, kind: ArtifactKind, now: number): Promise<void> {
-  await q.run(
+/** The new row, or null when one was there already. */
+async function insertQueued(
+  db: PgDb,
+  q: PgQuery,
+  task: Task,
+  kind: ArtifactKind,
+  now: number,
+): Promise<Artifact | null> {
+  const row = await q.get(
     `INSERT INTO ${db.t.artifacts} (task_id, kind, status, stage, max_attempts, run_at, created_at, updated_at)
      VALUES ($1, $2, 'queued', 'waiting', $3, $4, $4, $4)
-     ON CONFLICT (task_id, kind) DO NOTHING`,
+     ON CONFLICT (task_id, kind) DO NOTHING RETURNING *`,
     [task.id, kind, task.maxAttempts, now],
   );
+  return row ? artifactFromRow(row) : null;
+}
+
+/** Appends the artifact's `artifact` event to its task's log; the last step of its transaction. */
+export async function logEvent(db: PgDb, q: PgQuery, artifact: Artifact, now: number, userId?: string): Promise<void> {
+  const owner = userId ?? (await q.get(`SELECT user_id FROM ${db.t.tasks} WHERE id = $1`, [artifact.taskId]))?.user_id;
+  if (typeof owner !== 'string') return;
+  await events.appendEvent(db, q, { id: artifact.taskId, userId: owner }, 'artifact', artifactData(artifact), now);
+}
+
+/** `row` (a RETURNING row) as an artifact, its event logged; null when there was none. */
+async function changed(db: PgDb, q: PgQuery, row: Row | undefined, now: number): Promise<Artifact | null> {
+  if (!row) return null;
+  const artifact = artifactFromRow(row);
+  await logEvent(db, q, artifact, now);
+  return artifact;
 }
 
 /** Locks the task row first, so a concurrent delete or a second request waits for this one. */
@@ -47,17 +87,20 @@ export async function request(
   if (!task) return null;
   assertArtifactRequestable(task);
   const existing = await find(db, q, taskId, kind);
-  if (existing === null) await insertQueued(db, q, task, kind, now);
-  else if (artifactRequeues(existing)) {
-    await q.run(
-      `UPDATE ${db.t.artifacts} SET status = 'queued', stage = 'waiting', attempts = 0, run_at = $3, done_windows = 0,
-         total_windows = 0, error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL,
-         updated_at = $3
-       WHERE task_id = $1 AND kind = $2 AND status = 'failed'`,
-      [taskId, kind, now],
-    );
+  if (existing === null) {
+    const created = await insertQueued(db, q, task, kind, now);
+    if (created) await logEvent(db, q, created, now, task.userId);
+    return created;
   }
-  return find(db, q, taskId, kind);
+  if (!artifactRequeues(existing)) return existing;
+  const row = await q.get(
+    `UPDATE ${db.t.artifacts} SET status = 'queued', stage = 'waiting', attempts = 0, run_at = $3, done_windows = 0,
+       total_windows = 0, error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL,
+       updated_at = $3
+     WHERE task_id = $1 AND kind = $2 RETURNING *`,
+    [taskId, kind, now],
+  );
+  return changed(db, q, row, now);
 }
 
 export async function find(db: PgDb, q: PgQuery, taskId: string, kind: ArtifactKind): Promise<Artifact | null> {
@@ -90,7 +133,7 @@ export async function claim(
      RETURNING a.*`,
     [now, workerId, now + leaseMs],
   );
-  return row ? artifactFromRow(row) : null;
+  return changed(db, q, row, now);
 }
 
 export async function heartbeat(
@@ -112,18 +155,19 @@ export async function heartbeat(
 
 export async function progress(
   db: PgDb,
+  q: PgQuery,
   taskId: string,
   kind: ArtifactKind,
   workerId: string,
   p: ArtifactProgress,
   now: number,
 ): Promise<boolean> {
-  return (
-    (await db.run(
-      `UPDATE ${db.t.artifacts} SET stage = $4, done_windows = $5, total_windows = $6, updated_at = $7 WHERE ${HELD}`,
-      [taskId, kind, workerId, p.stage, p.doneWindows, p.totalWindows, now],
-    )) === 1
+  const row = await q.get(
+    `UPDATE ${db.t.artifacts} SET stage = $4, done_windows = $5, total_windows = $6, updated_at = $7
+     WHERE ${HELD} RETURNING *`,
+    [taskId, kind, workerId, p.stage, p.doneWindows, p.totalWindows, now],
   );
+  return (await changed(db, q, row, now)) !== null;
 }
 
 export async function complete(
@@ -135,18 +179,19 @@ export async function complete(
   result: ArtifactResult,
   now: number,
 ): Promise<boolean> {
-  const done = await q.run(
+  const done = await q.get(
     `UPDATE ${db.t.artifacts} SET status = 'succeeded', stage = 'done', done_windows = total_windows,
        lease_owner = NULL, lease_expires_at = NULL, finished_at = $4, updated_at = $4
-     WHERE ${HELD}`,
+     WHERE ${HELD} RETURNING *`,
     [taskId, kind, workerId, now],
   );
-  if (done !== 1) return false;
+  if (!done) return false;
   await q.run(
     `INSERT INTO ${db.t.artifactResults} (task_id, kind, json) VALUES ($1, $2, $3)
      ON CONFLICT (task_id, kind) DO UPDATE SET json = excluded.json`,
     [taskId, kind, JSON.stringify(result)],
   );
+  await changed(db, q, done, now);
   return true;
 }
 
@@ -166,19 +211,19 @@ export async function fail(
 
 export async function release(
   db: PgDb,
+  q: PgQuery,
   taskId: string,
   kind: ArtifactKind,
   workerId: string,
   now: number,
 ): Promise<boolean> {
-  return (
-    (await db.run(
-      `UPDATE ${db.t.artifacts} SET status = 'queued', stage = 'waiting', attempts = greatest(attempts - 1, 0),
-         lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
-       WHERE ${HELD}`,
-      [taskId, kind, workerId, now],
-    )) === 1
+  const row = await q.get(
+    `UPDATE ${db.t.artifacts} SET status = 'queued', stage = 'waiting', attempts = greatest(attempts - 1, 0),
+       lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
+     WHERE ${HELD} RETURNING *`,
+    [taskId, kind, workerId, now],
   );
+  return (await changed(db, q, row, now)) !== null;
 }
 
 /** Rows locked by a transition in flight are skipped; the next sweep sees them if still expired. */
@@ -223,5 +268,5 @@ async function applyFailure(
          WHERE task_id = $1 AND kind = $2 RETURNING *`,
         [artifact.taskId, artifact.kind, failure.code, failure.message, now],
       );
-  return artifactFromRow(row as Row);
+  return (await changed(db, q, row, now)) as Artifact;
 }

@@ -132,10 +132,11 @@ export class PostgresTaskStore implements TaskStore {
       );
       await chunks.saveTranscript(this.db, q, task.id, transcript);
       const finished = taskFromRow(row as Row);
-      await artifacts.queueRequested(this.db, q, finished, now);
-      // Both events last, as appendEvent requires (it takes the event lock held to commit).
+      const queued = await artifacts.queueRequested(this.db, q, finished, now);
+      // The events last, as appendEvent requires (it takes the event lock held to commit).
       await this.event(q, finished, 'created', createdData(finished), now);
       await this.event(q, finished, 'done', doneData(finished), now);
+      for (const a of queued) await artifacts.logEvent(this.db, q, a, now, finished.userId);
       return finished;
     });
   }
@@ -272,8 +273,9 @@ export class PostgresTaskStore implements TaskStore {
       if (!row) return false;
       await chunks.saveTranscript(this.db, q, id, transcript);
       const task = taskFromRow(row);
-      await artifacts.queueRequested(this.db, q, task, now);
+      const queued = await artifacts.queueRequested(this.db, q, task, now);
       await this.event(q, task, 'done', doneData(task), now);
+      for (const a of queued) await artifacts.logEvent(this.db, q, a, now, task.userId);
       return true;
     });
   }
@@ -410,7 +412,7 @@ export class PostgresTaskStore implements TaskStore {
     workerId: string,
     progress: ArtifactProgress,
   ): Promise<boolean> {
-    return artifacts.progress(this.db, taskId, kind, workerId, progress, this.opts.now());
+    return this.db.tx((q) => artifacts.progress(this.db, q, taskId, kind, workerId, progress, this.opts.now()));
   }
 
   async completeArtifact<K extends ArtifactKind>(
@@ -434,7 +436,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async releaseArtifact(taskId: string, kind: ArtifactKind, workerId: string): Promise<boolean> {
-    return artifacts.release(this.db, taskId, kind, workerId, this.opts.now());
+    return this.db.tx((q) => artifacts.release(this.db, q, taskId, kind, workerId, this.opts.now()));
   }
 
   async reclaimExpiredArtifacts(now: number): Promise<number> {

@@ -8,31 +8,59 @@ import {
 import type { Task } from '../../core/task.js';
 import { artifactFromRow, artifactResultFromRow, type Row } from '../task.rows.js';
 import type { FailureInfo, Scope } from '../task.store.js';
-import { artifactRequeues, assertArtifactRequestable, failureOutcome, WORKER_LOST } from '../task.transitions.js';
+import {
+  artifactData,
+  artifactRequeues,
+  assertArtifactRequestable,
+  failureOutcome,
+  WORKER_LOST,
+} from '../task.transitions.js';
 import type { SqliteDb } from './sqlite.db.js';
+import * as events from './sqlite.events.js';
 import * as reads from './sqlite.reads.js';
 
 /**
  * Artifact transitions on SQLite. Every function runs inside the caller's write transaction
  * (BEGIN IMMEDIATE), which makes read-then-write steps (the claim's running count, a request's
- * state check) atomic across processes.
+ * state check) atomic across processes. Every change of state appends an `artifact` event to its
+ * task's log in the same transaction.
  */
 
 /** Holder-only conditions shared by every runner transition. */
 const HELD = "task_id = @taskId AND kind = @kind AND status = 'running' AND lease_owner = @workerId";
 
-/** Queues the artifacts `task`'s options ask for (kept when present); inside complete()/addFinished(). */
-export function queueRequested(db: SqliteDb, task: Task, now: number): void {
-  for (const kind of requestedArtifacts(task.options)) insertQueued(db, task, kind, now);
+/**
+ * Queues the artifacts `task`'s options ask for (kept when present); inside complete()/addFinished(),
+ * which append their events (logEvent) after the task's own.
+ */
+export function queueRequested(db: SqliteDb, task: Task, now: number): Artifact[] {
+  return requestedArtifacts(task.options).flatMap((kind) => insertQueued(db, task, kind, now) ?? []);
 }
 
-function insertQueued(db: SqliteDb, task: Task, kind: ArtifactKind, now: number): void {
-  db.run(
+/** The new row, or null when one was there already. */
+function insertQueued(db: SqliteDb, task: Task, kind: ArtifactKind, now: number): Artifact | null {
+  const row = db.get(
     `INSERT INTO artifacts (task_id, kind, status, stage, max_attempts, run_at, created_at, updated_at)
      VALUES (@taskId, @kind, 'queued', 'waiting', @maxAttempts, @now, @now, @now)
-     ON CONFLICT (task_id, kind) DO NOTHING`,
+     ON CONFLICT (task_id, kind) DO NOTHING RETURNING *`,
     { taskId: task.id, kind, maxAttempts: task.maxAttempts, now },
   );
+  return row ? artifactFromRow(row) : null;
+}
+
+/** Appends the artifact's `artifact` event to its task's log. */
+export function logEvent(db: SqliteDb, artifact: Artifact, now: number, userId?: string): void {
+  const owner = userId ?? db.get('SELECT user_id FROM tasks WHERE id = ?', [artifact.taskId])?.user_id;
+  if (typeof owner !== 'string') return;
+  events.appendEvent(db, { id: artifact.taskId, userId: owner }, 'artifact', artifactData(artifact), now);
+}
+
+/** `row` (a RETURNING row) as an artifact, its event logged; null when there was none. */
+function changed(db: SqliteDb, row: Row | undefined, now: number): Artifact | null {
+  if (!row) return null;
+  const artifact = artifactFromRow(row);
+  logEvent(db, artifact, now);
+  return artifact;
 }
 
 export function request(db: SqliteDb, taskId: string, kind: ArtifactKind, scope: Scope, now: number): Artifact | null {
@@ -40,17 +68,23 @@ export function request(db: SqliteDb, taskId: string, kind: ArtifactKind, scope:
   if (!task) return null;
   assertArtifactRequestable(task);
   const existing = find(db, taskId, kind);
-  if (existing === null) insertQueued(db, task, kind, now);
-  else if (artifactRequeues(existing)) {
-    db.run(
+  if (existing === null) {
+    const created = insertQueued(db, task, kind, now);
+    if (created) logEvent(db, created, now, task.userId);
+    return created;
+  }
+  if (!artifactRequeues(existing)) return existing;
+  return changed(
+    db,
+    db.get(
       `UPDATE artifacts SET status = 'queued', stage = 'waiting', attempts = 0, run_at = @now, done_windows = 0,
          total_windows = 0, error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL,
          updated_at = @now
-       WHERE task_id = @taskId AND kind = @kind`,
+       WHERE task_id = @taskId AND kind = @kind RETURNING *`,
       { taskId, kind, now },
-    );
-  }
-  return find(db, taskId, kind);
+    ),
+    now,
+  );
 }
 
 export function find(db: SqliteDb, taskId: string, kind: ArtifactKind): Artifact | null {
@@ -78,7 +112,7 @@ export function claim(
      RETURNING *`,
     { workerId, now, expires: now + leaseMs },
   );
-  return row ? artifactFromRow(row) : null;
+  return changed(db, row, now);
 }
 
 export function heartbeat(
@@ -102,13 +136,12 @@ export function progress(
   p: ArtifactProgress,
   now: number,
 ): boolean {
-  return (
-    db.run(
-      `UPDATE artifacts SET stage = @stage, done_windows = @done, total_windows = @total, updated_at = @now
-       WHERE ${HELD}`,
-      { taskId, kind, workerId, stage: p.stage, done: p.doneWindows, total: p.totalWindows, now },
-    ).changes === 1
+  const row = db.get(
+    `UPDATE artifacts SET stage = @stage, done_windows = @done, total_windows = @total, updated_at = @now
+     WHERE ${HELD} RETURNING *`,
+    { taskId, kind, workerId, stage: p.stage, done: p.doneWindows, total: p.totalWindows, now },
   );
+  return changed(db, row, now) !== null;
 }
 
 export function complete(
@@ -119,18 +152,19 @@ export function complete(
   result: ArtifactResult,
   now: number,
 ): boolean {
-  const done = db.run(
+  const done = db.get(
     `UPDATE artifacts SET status = 'succeeded', stage = 'done', done_windows = total_windows, lease_owner = NULL,
        lease_expires_at = NULL, finished_at = @now, updated_at = @now
-     WHERE ${HELD}`,
+     WHERE ${HELD} RETURNING *`,
     { taskId, kind, workerId, now },
   );
-  if (done.changes !== 1) return false;
+  if (!done) return false;
   db.run(
     `INSERT INTO artifact_results (task_id, kind, json) VALUES (?, ?, ?)
      ON CONFLICT (task_id, kind) DO UPDATE SET json = excluded.json`,
     [taskId, kind, JSON.stringify(result)],
   );
+  changed(db, done, now);
   return true;
 }
 
@@ -148,14 +182,13 @@ export function fail(
 }
 
 export function release(db: SqliteDb, taskId: string, kind: ArtifactKind, workerId: string, now: number): boolean {
-  return (
-    db.run(
-      `UPDATE artifacts SET status = 'queued', stage = 'waiting', attempts = max(attempts - 1, 0),
-         lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
-       WHERE ${HELD}`,
-      { taskId, kind, workerId, now },
-    ).changes === 1
+  const row = db.get(
+    `UPDATE artifacts SET status = 'queued', stage = 'waiting', attempts = max(attempts - 1, 0),
+       lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+     WHERE ${HELD} RETURNING *`,
+    { taskId, kind, workerId, now },
   );
+  return changed(db, row, now) !== null;
 }
 
 export function reclaimExpired(db: SqliteDb, now: number, delaysMs: readonly number[]): number {
@@ -191,5 +224,5 @@ function applyFailure(
          WHERE task_id = @taskId AND kind = @kind RETURNING *`,
         key,
       );
-  return artifactFromRow(row as Row);
+  return changed(db, row, now) as Artifact;
 }

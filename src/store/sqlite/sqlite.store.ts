@@ -128,9 +128,10 @@ export class SqliteTaskStore implements TaskStore {
       );
       chunks.saveTranscript(this.db, task.id, transcript);
       const finished = taskFromRow(row as Row);
-      artifacts.queueRequested(this.db, finished, now);
+      const queued = artifacts.queueRequested(this.db, finished, now);
       this.event(finished, 'created', createdData(finished), now);
       this.event(finished, 'done', doneData(finished), now);
+      for (const a of queued) artifacts.logEvent(this.db, a, now, finished.userId);
       return finished;
     });
   }
@@ -260,8 +261,9 @@ export class SqliteTaskStore implements TaskStore {
       if (!row) return false;
       chunks.saveTranscript(this.db, id, transcript);
       const task = taskFromRow(row);
-      artifacts.queueRequested(this.db, task, now);
+      const queued = artifacts.queueRequested(this.db, task, now);
       this.event(task, 'done', doneData(task), now);
+      for (const a of queued) artifacts.logEvent(this.db, a, now, task.userId);
       return true;
     });
   }

@@ -189,6 +189,38 @@ export function artifactsConformance(ctx: ConformanceContext): void {
       expect(await store.completeArtifact(task.id, 'polish', 'r1', transcript)).toBe(false);
     });
 
+    it("logs each change of state as an `artifact` event of its task, after the task's own", async () => {
+      const { store } = ctx;
+      const task = await succeeded({ summary: true });
+      must(await store.claimArtifact('r1', LEASE, 1));
+      await store.heartbeatArtifact(task.id, 'summary', 'r1', LEASE);
+      await store.reportArtifactProgress(task.id, 'summary', 'r1', {
+        stage: 'mapping',
+        doneWindows: 0,
+        totalWindows: 2,
+      });
+      await store.failArtifact(task.id, 'summary', 'r1', RETRYABLE);
+      const log = await store.readEvents(0, 100, { taskId: task.id });
+      const tail = log.slice(log.findIndex((e) => e.type === 'done'));
+      expect(tail.map((e) => [e.type, e.userId])).toEqual([
+        ['done', 'alice'],
+        ['artifact', 'alice'],
+        ['artifact', 'alice'],
+        ['artifact', 'alice'],
+        ['artifact', 'alice'],
+      ]);
+      expect(tail.slice(1).map((e) => e.data)).toEqual([
+        expect.objectContaining({ kind: 'summary', status: 'queued', attempts: 0 }),
+        expect.objectContaining({ status: 'running', stage: 'waiting', attempts: 1 }),
+        expect.objectContaining({ status: 'running', stage: 'mapping', doneWindows: 0, totalWindows: 2 }),
+        expect.objectContaining({ status: 'queued', errorCode: 'llm_unavailable', errorMessage: 'HTTP 503' }),
+      ]);
+      // A second-worker attempt logs nothing.
+      const seq = await store.latestEventSeq();
+      expect(await store.releaseArtifact(task.id, 'summary', 'r2')).toBe(false);
+      expect(await store.latestEventSeq()).toBe(seq);
+    });
+
     it('deleting the task deletes its artifacts and results', async () => {
       const { store } = ctx;
       const task = await succeeded({ summary: true });
