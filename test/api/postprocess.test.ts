@@ -175,6 +175,10 @@ describe('post-processing API', () => {
     }
   });
 
+  it('capabilities offer summary and polish', async () => {
+    expect((await get('/v1/capabilities')).body.postprocessing).toEqual(['summary', 'polish']);
+  });
+
   it('deleting the task deletes its artifacts', async () => {
     const task = await s.store.addFinished(finishedTask(s.users.alice?.id ?? '', { summary: true }), TRANSCRIPT);
     await settled(task.id, 'summary');
