@@ -32,7 +32,7 @@ type Partial = Omit<Summary, 'model'>;
 
 /**
  * Map -> reduce. The transcript is cut into windows within the budget; a transcript that fits one
- * window is summarised in one call. Otherwise each window is summarised (map), then the summaries,
+ * window is summarised in one call, and one without any text gets an empty summary without a call. Otherwise each window is summarised (map), then the summaries,
  * rendered in order, are grouped within the budget and combined (reduce), round after round until
  * one is left. Every summary is kept below a quarter of the budget (the answer cap, and a cut of
  * an answer that ignores it), so each reduce group holds at least two and the rounds end.
@@ -52,9 +52,11 @@ export async function summarise(transcript: Transcript, deps: PostprocessDeps): 
     transcript.segments.map((s) => s.text),
     room(mapSystem),
   );
-  if (windows.length <= 1) {
+  // Nothing was said (silence, music): nothing to ask a model about.
+  if (windows.length === 0) return { summary: '', keyPoints: [], model: '' };
+  if (windows.length === 1) {
     await deps.onProgress({ stage: 'mapping', doneWindows: 0, totalWindows: 1 });
-    const only = await call(MAP_PROMPT('the whole'), windows[0] ?? '');
+    const only = await call(MAP_PROMPT('the whole'), windows[0] as string);
     return { ...only, model };
   }
 

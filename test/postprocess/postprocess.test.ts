@@ -114,6 +114,13 @@ describe('post-processing against a loopback LLM', () => {
     expect(summary.keyPoints).toHaveLength(1);
   });
 
+  it('sends nothing for a transcript without text', async () => {
+    const silent: Transcript = { language: 'en', duration: 60, segments: [], text: '' };
+    expect(await summarise(silent, deps(3000))).toEqual({ summary: '', keyPoints: [], model: '' });
+    expect(await polish(silent, deps(3000))).toEqual({ transcript: silent, fallbacks: 0 });
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('polishes a three-hour transcript window by window, keeping every segment and its timings', async () => {
     const transcript = threeHours();
     const { transcript: polished, fallbacks } = await polish(transcript, deps(3000));
