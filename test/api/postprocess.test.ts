@@ -231,6 +231,32 @@ describe('post-processing: recovery', () => {
   });
 });
 
+describe('post-processing: shutdown', () => {
+  it('a run still waiting on the LLM when the server stops is given back without counting the attempt', async () => {
+    const fake = await FakeLlm.start();
+    fake.always = { kind: 'hang' };
+    const s = await startServer({
+      config: { llmBaseUrl: fake.url, llmTimeoutMs: 60_000, shutdownGraceMs: 200 },
+      tuning: { llmPollMs: 50 },
+    });
+    try {
+      const task = await s.store.addFinished(finishedTask(s.users.alice?.id ?? '', { summary: true }), TRANSCRIPT);
+      await until(() => fake.requests.length === 1);
+      expect(await s.store.getArtifact(task.id, 'summary')).toMatchObject({ status: 'running', attempts: 1 });
+      await s.app.close();
+      expect(await s.store.getArtifact(task.id, 'summary')).toMatchObject({
+        status: 'queued',
+        attempts: 0,
+        leaseOwner: null,
+        errorCode: null,
+      });
+    } finally {
+      await s.close();
+      await fake.close();
+    }
+  });
+});
+
 describe('post-processing off (no EARSHOT_LLM_BASE_URL)', () => {
   let fake: FakeLlm;
   let s: TestServer;
