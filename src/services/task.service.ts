@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type Config, llmEnabled } from '../config/config.js';
+import { ARTIFACT_KINDS } from '../core/artifact.js';
 import {
   BadAudioError,
   ConflictError,
@@ -73,7 +74,7 @@ export class TaskService {
   async create(user: User, source: TaskSource, input: TaskOptionsInput, signal?: AbortSignal): Promise<Task> {
     const { config, store } = this.deps;
     // Refused before the upload: without a server the artifact could never be made.
-    for (const option of ['summary', 'polish'] as const) {
+    for (const option of ARTIFACT_KINDS) {
       if (input[option] === true && !llmEnabled(config)) throw new LlmNotConfiguredError(option);
     }
     // A language the engine cannot do would only fail on the worker, after the upload and the wait.

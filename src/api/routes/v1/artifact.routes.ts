@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Artifact, ArtifactKind } from '../../../core/artifact.js';
+import { ARTIFACT_KINDS, type Artifact, type ArtifactKind } from '../../../core/artifact.js';
 import { scopeOf } from '../../../services/task.service.js';
 import { toArtifactView } from '../../artifact-view.js';
 import type { ApiContext } from '../../context.js';
@@ -16,7 +16,7 @@ const WHAT: Record<ArtifactKind, string> = {
 export function artifactRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const { artifacts } = ctx;
   return async (app) => {
-    for (const kind of ['summary', 'polish'] as const) {
+    for (const kind of ARTIFACT_KINDS) {
       app.post(
         `/tasks/:id/${kind}`,
         {

@@ -1,12 +1,14 @@
 import type { Multipart, MultipartFields } from '@fastify/multipart';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ARTIFACT_KINDS } from '../../../core/artifact.js';
 import { InvalidRequestError } from '../../../core/errors/index.js';
 import type { TaskOptionsInput } from '../../../services/task.service.js';
 import { TaskOptionsInputSchema } from '../../schemas/task.schema.js';
 
 const check = TypeCompiler.Compile(TaskOptionsInputSchema);
 const NUMERIC = new Set(['priority', 'max_chunk_seconds']);
-const BOOLEAN = new Set(['summary', 'polish']);
+/** The post-processing options: one yes/no field per artifact kind. */
+const BOOLEAN = new Set<string>(ARTIFACT_KINDS);
 const ALLOWED = new Set(['language', 'formats', 'priority', 'max_chunk_seconds', 'callback_url', ...BOOLEAN]);
 const BOOLEAN_VALUES: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 
