@@ -2,11 +2,13 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
-import { type Config, timeBudgetSeconds } from '../config/config.js';
+import { type Config, llmEnabled, timeBudgetSeconds } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { User } from '../core/user.js';
 import { LiveGateway } from '../live/live-gateway.js';
 import type { LiveWorkers } from '../live/live-workers.js';
+import { PostprocessRunner } from '../postprocess/postprocess-runner.js';
+import { ArtifactService } from '../services/artifact.service.js';
 import { EventStreamService } from '../services/event-stream.service.js';
 import { EventHub } from '../services/events/event-hub.js';
 import { createOutboundAgent } from '../services/net-guard.js';
@@ -25,6 +27,7 @@ import { findWebRoot, webUi } from './plugins/web-ui.js';
 import { selectProtocol } from './plugins/websocket.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { adminRoutes } from './routes/v1/admin.routes.js';
+import { artifactRoutes } from './routes/v1/artifact.routes.js';
 import { capabilityRoutes } from './routes/v1/capabilities.routes.js';
 import { eventRoutes } from './routes/v1/events.routes.js';
 import { realtimeRoutes } from './routes/v1/realtime.routes.js';
@@ -51,6 +54,8 @@ export interface AppDeps {
     webhookRetryBaseMs?: number;
     webhookTimeoutMs?: number;
     syncWaitTimeoutMs?: number;
+    /** How often an idle post-processing runner looks for queued summaries and polishes. */
+    llmPollMs?: number;
   };
 }
 
@@ -65,7 +70,8 @@ const redactUrl = (url: string): string => url.replace(/([?&](?:access_)?token=)
 /**
  * Builds the HTTP API (not listening yet). Throws at once for an unsafe configuration
  * (EARSHOT_AUTH=none on a non-loopback host). Starting (`ready`/`listen`) creates the `local` user
- * in auth=none mode and starts the event hub; `close()` ends open event streams and waits, webhooks
+ * in auth=none mode and starts the event hub and, with an LLM server configured, the summary/polish
+ * runner; `close()` ends open event streams and waits (runs in flight up to the shutdown grace), webhooks
  * in flight included, so it never hangs on a client.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -115,9 +121,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   hub.addListener(metrics.onEvent);
   hub.addListener(webhooks.onEvent);
+  // Summaries and polishes run in this process (LLM calls are I/O), only when a server is configured:
+  // without one, nothing is ever sent anywhere.
+  const postprocess = llmEnabled(config)
+    ? new PostprocessRunner({
+        config,
+        store,
+        log,
+        ...(tuning.llmPollMs === undefined ? {} : { pollMs: tuning.llmPollMs }),
+      })
+    : null;
   // A worker of this server claimed or ended a task: read its events now, not at the next poll
   // (up to EventLogPoller's interval later), so `?wait=true` and SSE clients hear of the end at once.
-  deps.supervisor?.onTasksChanged?.(() => hub.nudge());
+  // A task that ended may have queued a summary or polish.
+  deps.supervisor?.onTasksChanged?.(() => {
+    hub.nudge();
+    postprocess?.wake();
+  });
 
   const ctx: ApiContext = {
     config,
@@ -135,6 +155,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         deps.supervisor?.wake?.();
       },
     }),
+    artifacts: new ArtifactService({ config, store, onQueued: () => postprocess?.wake() }),
     waits: new TaskWaitService({
       config,
       store,
@@ -156,12 +177,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onReady', async () => {
     if (config.auth === 'none') localUser = await ensureLocalUser(store);
     await hub.start();
+    postprocess?.start();
   });
   // Before the HTTP server closes: SSE streams and ?wait=true requests would otherwise hold it open.
   app.addHook('preClose', async () => {
     ctx.state.shuttingDown = true;
     live.shutdown();
-    await hub.stop();
+    await Promise.all([hub.stop(), postprocess?.stop(config.shutdownGraceMs)]);
     connections.closeIdle();
   });
   app.addHook('onClose', async () => {
@@ -208,6 +230,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
     await scope.register(taskRoutes(ctx));
     await scope.register(taskContentRoutes(ctx));
+    await scope.register(artifactRoutes(ctx));
     await scope.register(eventRoutes(ctx));
     await scope.register(capabilityRoutes(ctx));
     await scope.register(realtimeRoutes(ctx, live, () => hub.nudge()));

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
+import type { ArtifactService } from '../services/artifact.service.js';
 import type { EventStreamService } from '../services/event-stream.service.js';
 import type { TaskService } from '../services/task.service.js';
 import type { TaskWaitService } from '../services/task-wait.service.js';
@@ -13,6 +14,8 @@ export interface ApiContext {
   store: TaskStore;
   log: Logger;
   tasks: TaskService;
+  /** Summaries and polished transcripts (LLM post-processing). */
+  artifacts: ArtifactService;
   /** `?wait=true` on task creation. */
   waits: TaskWaitService;
   /** Server-Sent Events: snapshot, replay, live. */

@@ -33,6 +33,8 @@ export function toTaskView(task: Task, now = Date.now()): TaskView {
       language: task.options.language,
       formats: task.options.formats,
       ...(task.options.maxChunkSeconds === undefined ? {} : { max_chunk_seconds: task.options.maxChunkSeconds }),
+      ...(task.options.summary === true ? { summary: true } : {}),
+      ...(task.options.polish === true ? { polish: true } : {}),
     },
     progress: {
       percent,

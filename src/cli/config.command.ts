@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configToEnv, settingsTable } from '../config/config.js';
+import { configToEnv, SECRET_ENV_NAMES, settingsTable } from '../config/config.js';
 import { configFrom } from './global-options.js';
 
 export function registerConfigCommand(program: Command): void {
@@ -13,7 +13,7 @@ export function registerConfigCommand(program: Command): void {
         return;
       }
       const env = configToEnv(configFrom(cmd));
-      if (env.EARSHOT_OPENAI_API_KEY) env.EARSHOT_OPENAI_API_KEY = '***';
+      for (const name of SECRET_ENV_NAMES) if (env[name]) env[name] = '***';
       for (const [k, v] of Object.entries(env)) process.stdout.write(`${k}=${v}\n`);
     });
 }

@@ -44,6 +44,8 @@ interface Setting {
   shownDefault?: string;
   /** A former name of `env`, still read (with a deprecation warning) when `env` is unset. */
   deprecatedEnv?: string;
+  /** A credential: never printed (`earshot config` masks it). */
+  secret?: boolean;
 }
 
 /**
@@ -107,12 +109,65 @@ export const SETTINGS = {
   openaiApiKey: {
     env: 'EARSHOT_OPENAI_API_KEY',
     schema: z.string().default(''),
+    secret: true,
     doc: 'API key for the OpenAI-compatible server.',
   },
   openaiModel: {
     env: 'EARSHOT_OPENAI_MODEL',
     schema: z.string().default('whisper-1'),
     doc: 'Model name sent to the OpenAI-compatible server.',
+  },
+  llmBaseUrl: {
+    env: 'EARSHOT_LLM_BASE_URL',
+    schema: z
+      .union([
+        z.literal(''),
+        z.string().regex(/^https?:\/\/[^/\s]+/, 'must be an http(s) URL such as http://host:port/v1'),
+      ])
+      .default(''),
+    doc: 'OpenAI-compatible chat-completions server (llama.cpp, Ollama, vLLM, a hosted API) for the `summary` and `polish` task options, e.g. `http://127.0.0.1:11434/v1`. Empty = post-processing off: nothing is sent anywhere and those options are refused (422 `llm_not_configured`).',
+  },
+  llmApiKey: {
+    env: 'EARSHOT_LLM_API_KEY',
+    schema: z.string().default(''),
+    secret: true,
+    doc: 'API key for the LLM server (sent as a Bearer token; local servers usually ignore it).',
+  },
+  llmModel: {
+    env: 'EARSHOT_LLM_MODEL',
+    schema: z.string().min(1).default('default'),
+    doc: 'Model name sent to the LLM server (Ollama and hosted APIs need a real one; a llama.cpp server answers with the model it loaded).',
+  },
+  llmWindowTokens: {
+    env: 'EARSHOT_LLM_WINDOW_TOKENS',
+    // Counted as characters / 4 (the models differ in tokenizers; see docs/architecture.md).
+    schema: int(500, 1_000_000).default(3000),
+    doc: 'Most tokens (estimated as characters / 4) one LLM request sends, prompt included; long transcripts are cut into windows below it. Leave room in the model context for the answer: about half the context is safe.',
+  },
+  llmTimeoutMs: {
+    env: 'EARSHOT_LLM_TIMEOUT_MS',
+    schema: int(100).default(60_000),
+    doc: 'An LLM call that gets no response, or no streamed token, for this long is abandoned and retried (a slow but steadily streaming model is never cut).',
+  },
+  llmRetries: {
+    env: 'EARSHOT_LLM_RETRIES',
+    schema: int(0, 20).default(4),
+    doc: 'Retries of one LLM call after a 429, a 5xx, a timeout or a cut-off stream, with exponential backoff; then the summary or polish fails (the transcript never does).',
+  },
+  llmRetryBaseMs: {
+    env: 'EARSHOT_LLM_RETRY_BASE_MS',
+    schema: int(1).default(1000),
+    doc: 'First LLM retry delay; doubled at each retry (a `Retry-After` header wins, up to a minute).',
+  },
+  llmConcurrency: {
+    env: 'EARSHOT_LLM_CONCURRENCY',
+    schema: int(1, 64).default(2),
+    doc: 'Most summaries and polishes running at once in the whole deployment (every server sharing the store), one LLM request each.',
+  },
+  llmStream: {
+    env: 'EARSHOT_LLM_STREAM',
+    schema: bool.default(true),
+    doc: 'Ask the LLM server for streamed answers (`false` for servers that cannot stream; the timeout then covers the whole answer).',
   },
   language: { env: 'EARSHOT_LANGUAGE', schema: z.string().default('en'), doc: 'Default recognition language.' },
   maxChunkSeconds: {
@@ -315,6 +370,11 @@ export function timeBudgetSeconds(
   return config.timeBudgetBaseSeconds + config.timeBudgetPerAudioSecond * (durationSeconds ?? UNKNOWN_DURATION_SECONDS);
 }
 
+/** Whether LLM post-processing (summary, polish) is on: only with a server configured. */
+export function llmEnabled(config: Pick<Config, 'llmBaseUrl'>): boolean {
+  return config.llmBaseUrl !== '';
+}
+
 /** The SQLite default lives in the data directory, so one folder is the whole installation. */
 export function storeUrl(config: Config): string {
   return config.db !== '' ? config.db : path.join(config.dataDir, 'earshot.db');
@@ -331,6 +391,11 @@ export function settingsTable(): string {
   });
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
+
+/** Environment variables holding credentials, masked wherever the config is shown. */
+export const SECRET_ENV_NAMES: readonly string[] = (Object.values(SETTINGS) as Setting[])
+  .filter((s) => s.secret === true)
+  .map((s) => s.env);
 
 /** The config as environment variables, so child processes (workers) see exactly what the parent resolved from flags. */
 export function configToEnv(config: Config): Record<string, string> {

@@ -1,3 +1,4 @@
+import type { ArtifactKind, ArtifactStage, ArtifactStatus } from './artifact.js';
 import type { TaskStage, TaskStatus, TerminalStatus } from './task.js';
 import type { Segment } from './transcript.js';
 
@@ -16,6 +17,7 @@ export const TASK_EVENT_TYPES = [
   'cancelled',
   'deleted',
   'retrying',
+  'artifact',
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
@@ -26,6 +28,21 @@ export interface FailureEventData {
   maxAttempts: number;
   /** When the task may run again (ms since epoch). */
   runAt: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/**
+ * A summary or polish of the task changed: queued, claimed, a window done, succeeded or failed. The
+ * task itself did not change (an artifact never ends or fails its task).
+ */
+export interface ArtifactEventData {
+  kind: ArtifactKind;
+  status: ArtifactStatus;
+  stage: ArtifactStage;
+  doneWindows: number;
+  totalWindows: number;
+  attempts: number;
   errorCode: string | null;
   errorMessage: string | null;
 }
@@ -48,6 +65,7 @@ export interface TaskEventDataMap {
   retrying: FailureEventData;
   cancelled: { status: TaskStatus };
   deleted: { status: TaskStatus };
+  artifact: ArtifactEventData;
 }
 export type TaskEventData<T extends TaskEventType = TaskEventType> = TaskEventDataMap[T];
 
@@ -102,6 +120,7 @@ export const STREAM_EVENT_OF = {
   segment: 'segment',
   cancelled: 'cancelled',
   deleted: 'deleted',
+  artifact: 'artifact',
 } as const satisfies Record<TaskEventType, string>;
 export type StreamEventType = (typeof STREAM_EVENT_OF)[TaskEventType];
 
@@ -115,4 +134,15 @@ export interface SegmentStreamData {
   task_id: string;
   index: number;
   segments: Segment[];
+}
+
+/** The data of an `artifact` stream event: the artifact's state when the event was logged. */
+export interface ArtifactStreamData {
+  task_id: string;
+  kind: ArtifactKind;
+  status: ArtifactStatus;
+  stage: ArtifactStage;
+  progress: { done_windows: number; total_windows: number };
+  attempts: number;
+  error: { code: string; message: string } | null;
 }

@@ -34,6 +34,10 @@ export interface TaskOptions {
   formats: OutputFormat[];
   /** Longest chunk sent to the engine, seconds. */
   maxChunkSeconds?: number;
+  /** Summarise the transcript with the configured LLM once the task succeeds (see core/artifact.ts). */
+  summary?: boolean;
+  /** Polish the transcript with the configured LLM once the task succeeds; the machine transcript is kept. */
+  polish?: boolean;
   // No per-task parallelism: the worker's engine pool (EARSHOT_CONCURRENCY) is shared by its tasks
   // and its size alone sets how many chunks are recognised at once.
 }

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Config } from '../config/config.js';
+import { type Config, llmEnabled } from '../config/config.js';
+import { ARTIFACT_KINDS } from '../core/artifact.js';
 import {
   BadAudioError,
   ConflictError,
   EarshotError,
   InternalError,
   InvalidRequestError,
+  LlmNotConfiguredError,
   NotFoundError,
   QueueFullError,
   UnsupportedLanguageError,
@@ -33,6 +35,8 @@ export interface TaskOptionsInput {
   priority?: number;
   max_chunk_seconds?: number;
   callback_url?: string;
+  summary?: boolean;
+  polish?: boolean;
 }
 
 export type TaskSource =
@@ -69,6 +73,10 @@ export class TaskService {
 
   async create(user: User, source: TaskSource, input: TaskOptionsInput, signal?: AbortSignal): Promise<Task> {
     const { config, store } = this.deps;
+    // Refused before the upload: without a server the artifact could never be made.
+    for (const option of ARTIFACT_KINDS) {
+      if (input[option] === true && !llmEnabled(config)) throw new LlmNotConfiguredError(option);
+    }
     // A language the engine cannot do would only fail on the worker, after the upload and the wait.
     const language = input.language ?? config.language;
     if (!this.languages.accepts(language)) {
@@ -117,6 +125,8 @@ export class TaskService {
         language,
         formats: input.formats ?? ['json'],
         ...(input.max_chunk_seconds === undefined ? {} : { maxChunkSeconds: input.max_chunk_seconds }),
+        ...(input.summary === true ? { summary: true } : {}),
+        ...(input.polish === true ? { polish: true } : {}),
       };
       const task = await store.enqueue(
         {

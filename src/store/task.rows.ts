@@ -1,3 +1,4 @@
+import type { Artifact, ArtifactKind, ArtifactStage, ArtifactStatus } from '../core/artifact.js';
 import { TASK_EVENT_TYPES, type TaskEvent, type TaskEventType } from '../core/event.js';
 import type { Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
 import type { Segment } from '../core/transcript.js';
@@ -94,4 +95,31 @@ export function chunkFromRow(r: Row): ChunkRow {
       ? null
       : { index, startSample, endSample, segments: json<Segment[]>(r.segments), attempt: num(r.attempt) };
   return { index, startSample, endSample, checkpoint };
+}
+
+export function artifactFromRow(r: Row): Artifact {
+  return {
+    taskId: str(r.task_id),
+    kind: str(r.kind) as ArtifactKind,
+    status: str(r.status) as ArtifactStatus,
+    stage: str(r.stage) as ArtifactStage,
+    doneWindows: num(r.done_windows),
+    totalWindows: num(r.total_windows),
+    attempts: num(r.attempts),
+    maxAttempts: num(r.max_attempts),
+    runAt: num(r.run_at),
+    errorCode: strOrNull(r.error_code),
+    errorMessage: strOrNull(r.error_message),
+    leaseOwner: strOrNull(r.lease_owner),
+    leaseExpiresAt: numOrNull(r.lease_expires_at),
+    createdAt: num(r.created_at),
+    startedAt: numOrNull(r.started_at),
+    finishedAt: numOrNull(r.finished_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+/** A stored artifact result: JSON text (SQLite) or parsed jsonb (PostgreSQL). */
+export function artifactResultFromRow<T>(r: Row): T {
+  return json<T>(r.json);
 }

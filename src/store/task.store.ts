@@ -1,3 +1,4 @@
+import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '../core/artifact.js';
 import type { FailureInfo } from '../core/errors/index.js';
 import type { TaskEvent, TaskEventType } from '../core/event.js';
 import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
@@ -106,7 +107,11 @@ export interface TaskStore {
   getPlan(id: string): Promise<StoredPlan>;
   /** Stores a recognised chunk and appends a segment event. False when the lease is not held. */
   checkpointChunk(id: string, workerId: string, checkpoint: ChunkCheckpoint): Promise<boolean>;
-  /** Marks the task succeeded and stores its transcript. False when the lease is not held. */
+  /**
+   * Marks the task succeeded and stores its transcript. In the same transaction, queues the
+   * artifacts its options ask for (`summary`, `polish`), so they survive a restart between the two.
+   * False when the lease is not held.
+   */
   complete(id: string, workerId: string, transcript: Transcript): Promise<boolean>;
   /**
    * Ends an attempt that failed. Retryable failures with attempts left go back to `queued` with
@@ -127,10 +132,56 @@ export interface TaskStore {
   cancel(id: string, scope: Scope): Promise<Task | null>;
   /** failed/cancelled -> queued with attempts reset. Null if not visible; throws ConflictError otherwise. */
   retry(id: string, scope: Scope): Promise<Task | null>;
-  /** Removes the task, its checkpoints and transcript. Returns the removed row (to delete its files). */
+  /** Removes the task, its checkpoints, transcript and artifacts. Returns the removed row (to delete its files). */
   remove(id: string, scope: Scope): Promise<Task | null>;
   /** The final transcript, or null until the task succeeded. */
   getTranscript(id: string): Promise<Transcript | null>;
+
+  // --- post-processing artifacts (summary, polish): their own lifecycle and lease ---
+  // Each change of an artifact's state (queued, claimed, progress, succeeded, failed, released,
+  // reclaimed) appends an `artifact` event to its task's log in the same transaction; a heartbeat does not.
+  /**
+   * Queues artifact `kind` of a succeeded task visible in `scope` (max attempts copied from the
+   * task). A failed artifact is queued again with attempts reset; a queued, running or succeeded one
+   * is returned unchanged. Null if the task is not visible; ConflictError('not_ready') unless it succeeded.
+   */
+  requestArtifact(taskId: string, kind: ArtifactKind, scope: Scope): Promise<Artifact | null>;
+  /** The artifact's small row (never its result), or null. Not scoped: check the task first. */
+  getArtifact(taskId: string, kind: ArtifactKind): Promise<Artifact | null>;
+  /**
+   * Atomically takes the oldest due queued artifact for `workerId` (status running, an attempt
+   * counted, stage 'waiting', progress and error cleared, a lease of `leaseMs`), unless `maxRunning`
+   * artifacts with an unexpired lease are running already: the bound holds across every server of
+   * a deployment sharing the store. Null if none may be taken.
+   */
+  claimArtifact(workerId: string, leaseMs: number, maxRunning: number): Promise<Artifact | null>;
+  /** Extends the artifact's lease. False when `workerId` no longer holds it. */
+  heartbeatArtifact(taskId: string, kind: ArtifactKind, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Records the stage and windows done/total. False when the lease is not held. */
+  reportArtifactProgress(
+    taskId: string,
+    kind: ArtifactKind,
+    workerId: string,
+    progress: ArtifactProgress,
+  ): Promise<boolean>;
+  /** Stores the result and marks the artifact succeeded (stage 'done'). False when the lease is not held. */
+  completeArtifact<K extends ArtifactKind>(
+    taskId: string,
+    kind: K,
+    workerId: string,
+    result: ArtifactResult<K>,
+  ): Promise<boolean>;
+  /**
+   * Ends an attempt that failed: retryable with attempts left -> queued with runAt = now + backoff,
+   * else failed. The updated row, or null when the lease was not held.
+   */
+  failArtifact(taskId: string, kind: ArtifactKind, workerId: string, failure: FailureInfo): Promise<Artifact | null>;
+  /** Gives an artifact back without counting the attempt (graceful shutdown). */
+  releaseArtifact(taskId: string, kind: ArtifactKind, workerId: string): Promise<boolean>;
+  /** Running artifacts whose lease expired before `now` fail as WORKER_LOST (retryable). Returns how many. */
+  reclaimExpiredArtifacts(now: number): Promise<number>;
+  /** The stored result, read only when asked for; null until the artifact succeeded. */
+  getArtifactResult<K extends ArtifactKind>(taskId: string, kind: K): Promise<ArtifactResult<K> | null>;
 
   // --- events ---
   /** Events after `afterSeq` in order, at most `limit`, optionally for one task or one user. */

@@ -1,3 +1,4 @@
+import type { Artifact } from '../core/artifact.js';
 import { ConflictError, type FailureInfo, failureOf, WorkerLostError } from '../core/errors/index.js';
 import type { FailureEventData, TaskEventData } from '../core/event.js';
 import { backoffMs } from '../core/retry-policy.js';
@@ -32,6 +33,21 @@ export function assertRetryable(task: Task): void {
   if (task.status !== 'failed' && task.status !== 'cancelled') {
     throw new ConflictError(`task is ${task.status}; only failed or cancelled tasks can be retried`, 'invalid_state');
   }
+}
+
+/** Artifacts are made from a finished transcript, so only a succeeded task can have one requested. */
+export function assertArtifactRequestable(task: Task): void {
+  if (task.status !== 'succeeded') {
+    throw new ConflictError(`the transcript is not ready (task is ${task.status})`, 'not_ready');
+  }
+}
+
+/**
+ * What requesting an artifact that exists already does: a failed one is queued again (attempts
+ * reset); a queued, running or succeeded one is left as it is, so repeating a request is harmless.
+ */
+export function artifactRequeues(artifact: Pick<Artifact, 'status'>): boolean {
+  return artifact.status === 'failed';
 }
 
 /** Counts with every status present, so callers never meet a missing key. */
@@ -81,4 +97,17 @@ export function statusData(t: Task): TaskEventData<'cancelled' | 'deleted'> {
 
 export function segmentData(c: ChunkCheckpoint): TaskEventData<'segment'> {
   return { index: c.index, startSample: c.startSample, endSample: c.endSample, segments: c.segments };
+}
+
+export function artifactData(a: Artifact): TaskEventData<'artifact'> {
+  return {
+    kind: a.kind,
+    status: a.status,
+    stage: a.stage,
+    doneWindows: a.doneWindows,
+    totalWindows: a.totalWindows,
+    attempts: a.attempts,
+    errorCode: a.errorCode,
+    errorMessage: a.errorMessage,
+  };
 }

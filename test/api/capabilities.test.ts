@@ -22,6 +22,7 @@ describe('capabilities API', () => {
       formats: ['json', 'srt', 'vtt', 'txt'],
       max_upload_bytes: 5_000_000,
       max_chunk_seconds: { default: 25, min: 2, max: 300 },
+      postprocessing: [],
     });
   });
 

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import {
   CHUNK_SECONDS_RANGE,
+  llmEnabled,
   loadConfig,
+  SECRET_ENV_NAMES,
   SETTINGS,
   settingDefault,
   settingsTable,
@@ -90,6 +92,24 @@ describe('timeBudgetSeconds', () => {
 
   it('treats an unknown duration as a long recording', () => {
     expect(timeBudgetSeconds(config, null)).toBe(100 + 2 * UNKNOWN_DURATION_SECONDS);
+  });
+});
+
+describe('LLM post-processing settings', () => {
+  it('is off unless a base URL is set', () => {
+    expect(llmEnabled(load({}).config)).toBe(false);
+    const { config } = load({ EARSHOT_LLM_BASE_URL: 'http://127.0.0.1:11434/v1', EARSHOT_LLM_STREAM: 'false' });
+    expect(llmEnabled(config)).toBe(true);
+    expect(config).toMatchObject({ llmStream: false, llmWindowTokens: 3000, llmConcurrency: 2 });
+  });
+
+  it('refuses a base URL that is not a URL and a budget too small for the prompts', () => {
+    expect(() => load({ EARSHOT_LLM_BASE_URL: 'localhost:8080' })).toThrow(/EARSHOT_LLM_BASE_URL/);
+    expect(() => load({ EARSHOT_LLM_WINDOW_TOKENS: '100' })).toThrow(/EARSHOT_LLM_WINDOW_TOKENS/);
+  });
+
+  it('marks both API keys as secrets', () => {
+    expect([...SECRET_ENV_NAMES].sort()).toEqual(['EARSHOT_LLM_API_KEY', 'EARSHOT_OPENAI_API_KEY']);
   });
 });
 

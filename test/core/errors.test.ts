@@ -41,6 +41,18 @@ const EXPECTED: Record<string, { make: () => EarshotError; code: string; status:
     retryable: false,
   },
   LeaseLostError: { make: () => new errors.LeaseLostError(), code: 'aborted', status: 409, retryable: true },
+  LlmError: {
+    make: () => new errors.LlmError('llm_unavailable', 'x'),
+    code: 'llm_unavailable',
+    status: 502,
+    retryable: true,
+  },
+  LlmNotConfiguredError: {
+    make: () => new errors.LlmNotConfiguredError('summary'),
+    code: 'llm_not_configured',
+    status: 422,
+    retryable: false,
+  },
   NotFoundError: { make: () => new errors.NotFoundError(), code: 'not_found', status: 404, retryable: false },
   PayloadTooLargeError: {
     make: () => new errors.PayloadTooLargeError(1),

@@ -28,9 +28,11 @@ describe('task and event vocabulary', () => {
     expect(TASK_EVENT_TYPES.filter(endsTask)).toEqual(['done', 'error', 'cancelled', 'deleted']);
   });
 
-  it('every stream event kind is either a task view or a gone notice, or a segment', () => {
+  it('every stream event kind is either a task view or a gone notice, or a segment, or an artifact', () => {
     const kinds = new Set(TASK_EVENT_TYPES.map((t) => STREAM_EVENT_OF[t]));
-    expect([...kinds].sort()).toEqual([...TASK_VIEW_STREAM_EVENTS, ...GONE_STREAM_EVENTS, 'segment'].sort());
+    expect([...kinds].sort()).toEqual(
+      [...TASK_VIEW_STREAM_EVENTS, ...GONE_STREAM_EVENTS, 'segment', 'artifact'].sort(),
+    );
   });
 
   it('the core modules the web UI imports are browser-safe: no Node built-ins, no packages', () => {
@@ -49,6 +51,7 @@ describe('task and event vocabulary', () => {
       }
     }
     expect([...fromWeb].map((f) => path.relative(root, f)).sort()).toEqual([
+      'src/core/artifact.ts',
       'src/core/event.ts',
       'src/core/task.ts',
       'src/core/transcript.ts',

@@ -20,6 +20,8 @@ export interface StartServerOptions {
   tuning?: AppDeps['tuning'];
   /** Web UI directory to serve at `/` (default: none). */
   webRoot?: string | null;
+  /** Runs on the store (users created) before the app is built: state a previous server left behind. */
+  prepare?: (store: TaskStore, users: Record<string, User>) => Promise<void>;
 }
 
 export interface TestServer {
@@ -62,6 +64,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     users[u.name] = await store.createUser(u.name, u.role ?? 'user', hashToken(token));
     tokens[u.name] = token;
   }
+  await opts.prepare?.(store, users);
   const log = pino({ level: process.env.EARSHOT_TEST_LOG ?? 'silent' });
   const app = buildApp({
     config,

@@ -43,7 +43,10 @@ describe('PostgresTaskStore', () => {
       await client.connect();
       try {
         const { rows } = await client.query(`SELECT version, name FROM "${s.schema}".schema_migrations`);
-        expect(rows).toEqual([{ version: 1, name: 'initial' }]);
+        expect(rows).toEqual([
+          { version: 1, name: 'initial' },
+          { version: 2, name: 'artifacts' },
+        ]);
       } finally {
         await client.end();
       }

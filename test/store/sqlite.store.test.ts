@@ -34,6 +34,7 @@ describe('SqliteTaskStore', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
         { version: 1, name: 'initial' },
+        { version: 2, name: 'artifacts' },
       ]);
     } finally {
       db.close();

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { type SegmentStreamData, STREAM_EVENT_OF } from '../../core/event.js';
+import { type ArtifactStreamData, type SegmentStreamData, STREAM_EVENT_OF } from '../../core/event.js';
 import type { Task } from '../../core/task.js';
 import type { EventSink } from '../../services/event-stream.service.js';
 import type { HubEvent } from '../../services/events/event-hub.js';
@@ -29,6 +29,19 @@ function frameFor({ event, task }: HubEvent): string | null {
     case 'deleted':
       data = { task_id: event.taskId };
       break;
+    case 'artifact': {
+      const a = event.data;
+      data = {
+        task_id: event.taskId,
+        kind: a.kind,
+        status: a.status,
+        stage: a.stage,
+        progress: { done_windows: a.doneWindows, total_windows: a.totalWindows },
+        attempts: a.attempts,
+        error: a.errorCode === null ? null : { code: a.errorCode, message: a.errorMessage ?? '' },
+      } satisfies ArtifactStreamData;
+      break;
+    }
   }
   return `id: ${event.seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }

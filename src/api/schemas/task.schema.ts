@@ -27,6 +27,10 @@ export const TaskViewSchema = Type.Object(
       language: Type.String(),
       formats: Type.Array(OutputFormatSchema),
       max_chunk_seconds: Type.Optional(Type.Number()),
+      summary: Type.Optional(Type.Boolean({ description: 'A summary is made once the transcript is done.' })),
+      polish: Type.Optional(
+        Type.Boolean({ description: 'A polished transcript is made once the transcript is done.' }),
+      ),
     }),
     progress: Type.Object({
       percent: Type.Number(),
@@ -57,6 +61,13 @@ export const MaxChunkSecondsSchema = Type.Number({
 });
 const maxChunkSeconds = MaxChunkSecondsSchema;
 const callbackUrl = Type.String({ maxLength: 2048, description: 'POSTed {id,status} when the task ends.' });
+const summary = Type.Boolean({
+  description: 'Summarise the transcript with the configured LLM once it is done (422 llm_not_configured without one).',
+});
+const polish = Type.Boolean({
+  description:
+    'Polish the transcript (casing, punctuation, fillers) with the configured LLM once it is done; read it with `variant=polished` (422 llm_not_configured without one).',
+});
 
 /** The task options, shared by the JSON body and the validated form of multipart fields. */
 const optionFields = {
@@ -65,6 +76,8 @@ const optionFields = {
   priority: Type.Optional(priority),
   max_chunk_seconds: Type.Optional(maxChunkSeconds),
   callback_url: Type.Optional(callbackUrl),
+  summary: Type.Optional(summary),
+  polish: Type.Optional(polish),
 };
 
 /** Task options as sent in a JSON body. */
@@ -85,6 +98,8 @@ export const CreateTaskMultipartSchema = Type.Object({
   priority: Type.Optional(Type.Integer({ minimum: -10, maximum: 10 })),
   max_chunk_seconds: Type.Optional(maxChunkSeconds),
   callback_url: Type.Optional(callbackUrl),
+  summary: Type.Optional(Type.Boolean()),
+  polish: Type.Optional(Type.Boolean()),
 });
 
 /** Options validated once, whichever way they came. */
@@ -112,8 +127,21 @@ export const TaskListSchema = Type.Object({
   counts: TaskCountsSchema,
 });
 
+/** Which transcript: the engine's (`machine`, the default, never overwritten) or the LLM-polished one. */
+export const TRANSCRIPT_VARIANTS = ['machine', 'polished'] as const;
+export type TranscriptVariant = (typeof TRANSCRIPT_VARIANTS)[number];
+
 export const TranscriptQuerySchema = Type.Object({
   format: Type.Optional(OutputFormatSchema),
+  variant: Type.Optional(
+    Type.Union(
+      TRANSCRIPT_VARIANTS.map((v) => Type.Literal(v)),
+      {
+        description:
+          "`machine` (default): the engine's transcript. `polished`: the LLM clean-up, same segments and timings (409 not_ready until the polish succeeded).",
+      },
+    ),
+  ),
   partial: Type.Optional(Flag('While running: the contiguous finished prefix.')),
   download: Type.Optional(Flag('Adds Content-Disposition: attachment.')),
   max_chars_per_line: Type.Optional(Type.Integer({ minimum: 10, maximum: 200 })),

@@ -14,6 +14,8 @@ export { InterruptedError } from './interrupted.error.js';
 export { InvalidRequestError } from './invalid-request.error.js';
 export { LeaseLostError } from './lease-lost.error.js';
 export { LiveSessionError } from './live-session.error.js';
+export { LLM_FAILURES, LlmError, type LlmFailure } from './llm.error.js';
+export { LlmNotConfiguredError } from './llm-not-configured.error.js';
 export { NotFoundError } from './not-found.error.js';
 export { PayloadTooLargeError } from './payload-too-large.error.js';
 export { PrivateTargetError } from './private-target.error.js';

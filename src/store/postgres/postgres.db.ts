@@ -20,6 +20,8 @@ export interface PgTables {
   chunks: string;
   transcripts: string;
   events: string;
+  artifacts: string;
+  artifactResults: string;
   migrations: string;
 }
 
@@ -32,7 +34,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export class PgDb implements PgQuery {
   readonly t: PgTables;
   private readonly pool: pg.Pool;
-  private readonly keys: { migrate: string; events: string; enqueue: string };
+  private readonly keys: { migrate: string; events: string; enqueue: string; artifacts: string };
   private closed = false;
 
   constructor(connectionString: string, schema: string, opts: { poolSize?: number; log?: StoreLogger }) {
@@ -45,12 +47,15 @@ export class PgDb implements PgQuery {
       chunks: `${s}.chunks`,
       transcripts: `${s}.transcripts`,
       events: `${s}.events`,
+      artifacts: `${s}.artifacts`,
+      artifactResults: `${s}.artifact_results`,
       migrations: `${s}.schema_migrations`,
     };
     this.keys = {
       migrate: `earshot:migrate:${schema}`,
       events: `earshot:events:${schema}`,
       enqueue: `earshot:enqueue:${schema}`,
+      artifacts: `earshot:artifacts:${schema}`,
     };
     this.pool = new pg.Pool({ connectionString, max: opts.poolSize ?? 10 });
     // Without a listener, an idle connection dropped by the server would crash the process; the pool
@@ -98,6 +103,15 @@ export class PgDb implements PgQuery {
   /** Serialises enqueues until commit, so the queue-bound count and the insert are one atomic step. */
   async lockEnqueue(q: PgQuery): Promise<void> {
     await q.run('SELECT pg_advisory_xact_lock(hashtext($1))', [this.keys.enqueue]);
+  }
+
+  /**
+   * Serialises artifact claims until commit, so the running count and the take are one atomic step
+   * (the per-deployment concurrency bound). Claims are rare and short; rows are still taken with
+   * SKIP LOCKED so a claim never waits for a user's request on the same row.
+   */
+  async lockArtifactClaims(q: PgQuery): Promise<void> {
+    await q.run('SELECT pg_advisory_xact_lock(hashtext($1))', [this.keys.artifacts]);
   }
 
   /** Runs `fn` in a READ COMMITTED transaction on one connection; unique violations become ConflictError. */

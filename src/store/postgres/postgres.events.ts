@@ -12,7 +12,7 @@ import type { PgDb, PgQuery } from './postgres.db.js';
 export async function appendEvent<T extends TaskEventType>(
   db: PgDb,
   q: PgQuery,
-  task: Task,
+  task: Pick<Task, 'id' | 'userId'>,
   type: T,
   data: TaskEventData<T>,
   now: number,

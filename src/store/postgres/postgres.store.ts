@@ -1,3 +1,4 @@
+import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '../../core/artifact.js';
 import { QueueFullError } from '../../core/errors/index.js';
 import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
@@ -26,6 +27,7 @@ import {
   statusData,
   WORKER_LOST,
 } from '../task.transitions.js';
+import * as artifacts from './postgres.artifacts.js';
 import * as chunks from './postgres.chunks.js';
 import { PgDb, type PgQuery, type PgTables } from './postgres.db.js';
 import * as events from './postgres.events.js';
@@ -130,9 +132,11 @@ export class PostgresTaskStore implements TaskStore {
       );
       await chunks.saveTranscript(this.db, q, task.id, transcript);
       const finished = taskFromRow(row as Row);
-      // Both events last, as appendEvent requires (it takes the event lock held to commit).
+      const queued = await artifacts.queueRequested(this.db, q, finished, now);
+      // The events last, as appendEvent requires (it takes the event lock held to commit).
       await this.event(q, finished, 'created', createdData(finished), now);
       await this.event(q, finished, 'done', doneData(finished), now);
+      for (const a of queued) await artifacts.logEvent(this.db, q, a, now, finished.userId);
       return finished;
     });
   }
@@ -269,7 +273,9 @@ export class PostgresTaskStore implements TaskStore {
       if (!row) return false;
       await chunks.saveTranscript(this.db, q, id, transcript);
       const task = taskFromRow(row);
+      const queued = await artifacts.queueRequested(this.db, q, task, now);
       await this.event(q, task, 'done', doneData(task), now);
+      for (const a of queued) await artifacts.logEvent(this.db, q, a, now, task.userId);
       return true;
     });
   }
@@ -379,6 +385,66 @@ export class PostgresTaskStore implements TaskStore {
 
   async getTranscript(id: string): Promise<Transcript | null> {
     return chunks.readTranscript(this.db, id);
+  }
+
+  // --- post-processing artifacts ---
+
+  async requestArtifact(taskId: string, kind: ArtifactKind, scope: Scope): Promise<Artifact | null> {
+    return this.db.tx((q) => artifacts.request(this.db, q, taskId, kind, scope, this.opts.now()));
+  }
+
+  async getArtifact(taskId: string, kind: ArtifactKind): Promise<Artifact | null> {
+    return artifacts.find(this.db, this.db, taskId, kind);
+  }
+
+  /** Claims serialise on an advisory lock, so the running count and the take cannot interleave. */
+  async claimArtifact(workerId: string, leaseMs: number, maxRunning: number): Promise<Artifact | null> {
+    return this.db.tx((q) => artifacts.claim(this.db, q, workerId, leaseMs, maxRunning, this.opts.now()));
+  }
+
+  async heartbeatArtifact(taskId: string, kind: ArtifactKind, workerId: string, leaseMs: number): Promise<boolean> {
+    return artifacts.heartbeat(this.db, taskId, kind, workerId, this.opts.now() + leaseMs);
+  }
+
+  async reportArtifactProgress(
+    taskId: string,
+    kind: ArtifactKind,
+    workerId: string,
+    progress: ArtifactProgress,
+  ): Promise<boolean> {
+    return this.db.tx((q) => artifacts.progress(this.db, q, taskId, kind, workerId, progress, this.opts.now()));
+  }
+
+  async completeArtifact<K extends ArtifactKind>(
+    taskId: string,
+    kind: K,
+    workerId: string,
+    result: ArtifactResult<K>,
+  ): Promise<boolean> {
+    return this.db.tx((q) => artifacts.complete(this.db, q, taskId, kind, workerId, result, this.opts.now()));
+  }
+
+  async failArtifact(
+    taskId: string,
+    kind: ArtifactKind,
+    workerId: string,
+    failure: FailureInfo,
+  ): Promise<Artifact | null> {
+    return this.db.tx((q) =>
+      artifacts.fail(this.db, q, taskId, kind, workerId, failure, this.opts.now(), this.opts.retryDelaysMs),
+    );
+  }
+
+  async releaseArtifact(taskId: string, kind: ArtifactKind, workerId: string): Promise<boolean> {
+    return this.db.tx((q) => artifacts.release(this.db, q, taskId, kind, workerId, this.opts.now()));
+  }
+
+  async reclaimExpiredArtifacts(now: number): Promise<number> {
+    return this.db.tx((q) => artifacts.reclaimExpired(this.db, q, now, this.opts.retryDelaysMs));
+  }
+
+  async getArtifactResult<K extends ArtifactKind>(taskId: string, kind: K): Promise<ArtifactResult<K> | null> {
+    return artifacts.readResult(this.db, taskId, kind);
   }
 
   // --- events ---

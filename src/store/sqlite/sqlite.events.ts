@@ -11,7 +11,7 @@ import type { SqliteDb } from './sqlite.db.js';
 /** Appends one event; call inside the write transaction of the transition it records. */
 export function appendEvent<T extends TaskEventType>(
   db: SqliteDb,
-  task: Task,
+  task: Pick<Task, 'id' | 'userId'>,
   type: T,
   data: TaskEventData<T>,
   now: number,

@@ -1,3 +1,4 @@
+import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '../../core/artifact.js';
 import { QueueFullError } from '../../core/errors/index.js';
 import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
@@ -26,6 +27,7 @@ import {
   statusData,
   WORKER_LOST,
 } from '../task.transitions.js';
+import * as artifacts from './sqlite.artifacts.js';
 import * as chunks from './sqlite.chunks.js';
 import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
@@ -126,8 +128,10 @@ export class SqliteTaskStore implements TaskStore {
       );
       chunks.saveTranscript(this.db, task.id, transcript);
       const finished = taskFromRow(row as Row);
+      const queued = artifacts.queueRequested(this.db, finished, now);
       this.event(finished, 'created', createdData(finished), now);
       this.event(finished, 'done', doneData(finished), now);
+      for (const a of queued) artifacts.logEvent(this.db, a, now, finished.userId);
       return finished;
     });
   }
@@ -257,7 +261,9 @@ export class SqliteTaskStore implements TaskStore {
       if (!row) return false;
       chunks.saveTranscript(this.db, id, transcript);
       const task = taskFromRow(row);
+      const queued = artifacts.queueRequested(this.db, task, now);
       this.event(task, 'done', doneData(task), now);
+      for (const a of queued) artifacts.logEvent(this.db, a, now, task.userId);
       return true;
     });
   }
@@ -360,6 +366,66 @@ export class SqliteTaskStore implements TaskStore {
 
   async getTranscript(id: string): Promise<Transcript | null> {
     return chunks.readTranscript(this.db, id);
+  }
+
+  // --- post-processing artifacts ---
+
+  async requestArtifact(taskId: string, kind: ArtifactKind, scope: Scope): Promise<Artifact | null> {
+    return this.db.write(() => artifacts.request(this.db, taskId, kind, scope, this.opts.now()));
+  }
+
+  async getArtifact(taskId: string, kind: ArtifactKind): Promise<Artifact | null> {
+    return artifacts.find(this.db, taskId, kind);
+  }
+
+  /** The running count and the take share one BEGIN IMMEDIATE, so concurrent claimers cannot overshoot. */
+  async claimArtifact(workerId: string, leaseMs: number, maxRunning: number): Promise<Artifact | null> {
+    return this.db.write(() => artifacts.claim(this.db, workerId, leaseMs, maxRunning, this.opts.now()));
+  }
+
+  async heartbeatArtifact(taskId: string, kind: ArtifactKind, workerId: string, leaseMs: number): Promise<boolean> {
+    return this.db.write(() => artifacts.heartbeat(this.db, taskId, kind, workerId, this.opts.now() + leaseMs));
+  }
+
+  async reportArtifactProgress(
+    taskId: string,
+    kind: ArtifactKind,
+    workerId: string,
+    progress: ArtifactProgress,
+  ): Promise<boolean> {
+    return this.db.write(() => artifacts.progress(this.db, taskId, kind, workerId, progress, this.opts.now()));
+  }
+
+  async completeArtifact<K extends ArtifactKind>(
+    taskId: string,
+    kind: K,
+    workerId: string,
+    result: ArtifactResult<K>,
+  ): Promise<boolean> {
+    return this.db.write(() => artifacts.complete(this.db, taskId, kind, workerId, result, this.opts.now()));
+  }
+
+  async failArtifact(
+    taskId: string,
+    kind: ArtifactKind,
+    workerId: string,
+    failure: FailureInfo,
+  ): Promise<Artifact | null> {
+    return this.db.write(() =>
+      artifacts.fail(this.db, taskId, kind, workerId, failure, this.opts.now(), this.opts.retryDelaysMs),
+    );
+  }
+
+  async releaseArtifact(taskId: string, kind: ArtifactKind, workerId: string): Promise<boolean> {
+    return this.db.write(() => artifacts.release(this.db, taskId, kind, workerId, this.opts.now()));
+  }
+
+  async reclaimExpiredArtifacts(now: number): Promise<number> {
+    return this.db.write(() => artifacts.reclaimExpired(this.db, now, this.opts.retryDelaysMs));
+  }
+
+  async getArtifactResult<K extends ArtifactKind>(taskId: string, kind: K): Promise<ArtifactResult<K> | null> {
+    return artifacts.readResult(this.db, taskId, kind);
   }
 
   // --- events ---

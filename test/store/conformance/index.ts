@@ -4,6 +4,7 @@
  */
 import { describe } from 'vitest';
 import { addFinishedConformance } from './add-finished.js';
+import { artifactsConformance } from './artifacts.js';
 import { claimConformance } from './claim.js';
 import { type ConformanceTarget, useConformanceContext } from './context.js';
 import { enqueueConformance } from './enqueue.js';
@@ -29,5 +30,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     planCheckpointsConformance(ctx);
     userTransitionsConformance(ctx);
     eventsConformance(ctx);
+    artifactsConformance(ctx);
   });
 }

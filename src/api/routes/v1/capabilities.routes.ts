@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { llmEnabled } from '../../../config/config.js';
+import { ARTIFACT_KINDS } from '../../../core/artifact.js';
 import { OUTPUT_FORMATS } from '../../../core/transcript.js';
 import { languageSupport } from '../../../engines/engine-languages.js';
 import type { ApiContext } from '../../context.js';
+import { ArtifactKindSchema } from '../../schemas/artifact.schema.js';
 import { errors, Nullable } from '../../schemas/common.schema.js';
 import { MaxChunkSecondsSchema, OutputFormatSchema } from '../../schemas/task.schema.js';
 
@@ -18,6 +21,10 @@ const CapabilitiesSchema = Type.Object(
     formats: Type.Array(OutputFormatSchema),
     max_upload_bytes: Type.Integer(),
     max_chunk_seconds: Type.Object({ default: Type.Number(), min: Type.Number(), max: Type.Number() }),
+    postprocessing: Type.Array(ArtifactKindSchema, {
+      description:
+        'LLM post-processing this server offers (`summary`, `polish`); empty when no LLM server is configured (EARSHOT_LLM_BASE_URL).',
+    }),
   },
   { description: 'What this deployment can do, so clients offer only that.' },
 );
@@ -36,6 +43,7 @@ export function capabilityRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       min: MaxChunkSecondsSchema.minimum ?? 0,
       max: MaxChunkSecondsSchema.maximum ?? config.maxChunkSeconds,
     },
+    postprocessing: llmEnabled(config) ? [...ARTIFACT_KINDS] : [],
   };
   return async (app) => {
     app.get(

@@ -1,12 +1,16 @@
 import type { Multipart, MultipartFields } from '@fastify/multipart';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ARTIFACT_KINDS } from '../../../core/artifact.js';
 import { InvalidRequestError } from '../../../core/errors/index.js';
 import type { TaskOptionsInput } from '../../../services/task.service.js';
 import { TaskOptionsInputSchema } from '../../schemas/task.schema.js';
 
 const check = TypeCompiler.Compile(TaskOptionsInputSchema);
 const NUMERIC = new Set(['priority', 'max_chunk_seconds']);
-const ALLOWED = new Set(['language', 'formats', 'priority', 'max_chunk_seconds', 'callback_url']);
+/** The post-processing options: one yes/no field per artifact kind. */
+const BOOLEAN = new Set<string>(ARTIFACT_KINDS);
+const ALLOWED = new Set(['language', 'formats', 'priority', 'max_chunk_seconds', 'callback_url', ...BOOLEAN]);
+const BOOLEAN_VALUES: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 
 /**
  * Task options sent as multipart text fields (they must come before the file part; later ones are
@@ -28,6 +32,10 @@ export function optionsFromFields(fields: MultipartFields, fileField: string): T
         .split(',')
         .map((f) => f.trim().toLowerCase())
         .filter((f) => f !== '');
+    } else if (BOOLEAN.has(name)) {
+      const flag = BOOLEAN_VALUES[value.toLowerCase()];
+      if (flag === undefined) throw new InvalidRequestError(`${name}: must be true or false`);
+      raw[name] = flag;
     } else if (NUMERIC.has(name)) {
       raw[name] = value === '' ? Number.NaN : Number(value);
     } else {

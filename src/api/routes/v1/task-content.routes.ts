@@ -13,7 +13,7 @@ import { errors, isSet, TaskIdParams } from '../../schemas/common.schema.js';
 import { TranscriptQuerySchema } from '../../schemas/task.schema.js';
 
 export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  const { tasks } = ctx;
+  const { tasks, artifacts } = ctx;
   return async (app) => {
     app.get(
       '/tasks/:id/transcript',
@@ -21,7 +21,8 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'The transcript as json, srt, vtt or txt',
           description:
-            '409 not_ready until the task succeeded; `partial=true` returns the contiguous finished prefix meanwhile.',
+            '409 not_ready until the task succeeded; `partial=true` returns the contiguous finished prefix meanwhile. ' +
+            '`variant=polished`: the LLM-polished transcript (409 not_ready until the polish succeeded, 404 if none was requested).',
           params: TaskIdParams,
           querystring: TranscriptQuerySchema,
           response: {
@@ -32,8 +33,12 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const q = request.query;
-        const task = await tasks.get(request.params.id, scopeOf(requireUser(request)));
-        const transcript = await tasks.transcript(task, isSet(q.partial));
+        const scope = scopeOf(requireUser(request));
+        const task = await tasks.get(request.params.id, scope);
+        const transcript =
+          q.variant === 'polished'
+            ? await artifacts.polished(task.id, scope)
+            : await tasks.transcript(task, isSet(q.partial));
         const format = q.format ?? 'json';
         const options: RenderOptions = {
           ...(q.max_chars_per_line === undefined ? {} : { maxCharsPerLine: q.max_chars_per_line }),
@@ -43,7 +48,8 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         const body = renderTranscript(transcript, format, options);
         void reply.type(contentTypeFor(format));
         if (isSet(q.download)) {
-          const stem = path.parse(task.sourceName).name || 'transcript';
+          const base = path.parse(task.sourceName).name || 'transcript';
+          const stem = q.variant === 'polished' ? `${base}.polished` : base;
           void reply.header('content-disposition', contentDisposition('attachment', `${stem}.${format}`));
         }
         // Serialised already: bypass the response schema's string serialiser (it would quote it).

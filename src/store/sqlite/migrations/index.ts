@@ -1,5 +1,6 @@
 import { checkMigrations, type Migration } from '../../migration.js';
 import { initial } from './0001-initial.js';
+import { artifacts } from './0002-artifacts.js';
 
 /** SQLite migrations in order. Append only. */
-export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial]);
+export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial, artifacts]);
