@@ -62,7 +62,11 @@ describe('the door follows its task', () => {
 
   it('a task failed on the server is a 502 the SDK does not retry; one failed by its input a 400', async () => {
     const pending = rejection(client.audio.transcriptions.create({ file: await audio(), model: 'whisper-1' }));
-    await s.store.fail(await claimed(), 'w1', { code: 'engine_failed', message: 'the engine crashed', retryable: true });
+    await s.store.fail(await claimed(), 'w1', {
+      code: 'engine_failed',
+      message: 'the engine crashed',
+      retryable: true,
+    });
     const crashed = await pending;
     expect(crashed).toBeInstanceOf(InternalServerError);
     expect(crashed.status).toBe(502);
@@ -79,7 +83,11 @@ describe('the door follows its task', () => {
 
   it('a stream ends with an error event when its task fails', async () => {
     const stream = await client.audio.transcriptions.create({ file: await audio(), model: 'whisper-1', stream: true });
-    await s.store.fail(await claimed(), 'w1', { code: 'engine_failed', message: 'the engine crashed', retryable: true });
+    await s.store.fail(await claimed(), 'w1', {
+      code: 'engine_failed',
+      message: 'the engine crashed',
+      retryable: true,
+    });
     const err = await rejection(
       (async () => {
         for await (const _ of stream);
@@ -104,6 +112,39 @@ describe('the door follows its task', () => {
     const err = await pending;
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.error).toMatchObject({ code: 'task_cancelled' });
+  });
+});
+
+describe('a server shutting down', () => {
+  it('answers waiting requests 503 (streams: an error event) and cancels their tasks', async () => {
+    const closing = await startServer();
+    try {
+      const c = new OpenAI({ apiKey: closing.tokens.alice, baseURL: `${closing.url}/v1`, maxRetries: 0 });
+      const waiting = rejection(c.audio.transcriptions.create({ file: await audio('wait.wav'), model: 'whisper-1' }));
+      const stream = await c.audio.transcriptions.create({
+        file: await audio('stream.wav'),
+        model: 'whisper-1',
+        stream: true,
+      });
+      const streamed = rejection(
+        (async () => {
+          for await (const _ of stream);
+        })(),
+      );
+      const queued = await until(async () => {
+        const page = await closing.store.list({ admin: true }, { status: 'queued', limit: 10, offset: 0 });
+        return page.tasks.length === 2 && page.tasks;
+      });
+      const closed = closing.app.close();
+      const [waitErr, streamErr] = await Promise.all([waiting, streamed]);
+      expect(waitErr.status).toBe(503);
+      expect(waitErr.error).toMatchObject({ type: 'server_error' });
+      expect(streamErr.error).toMatchObject({ type: 'server_error', code: 'unavailable' });
+      await closed;
+      for (const t of queued) expect((await closing.store.get(t.id, { admin: true }))?.status).toBe('cancelled');
+    } finally {
+      await closing.close();
+    }
   });
 });
 

@@ -1,10 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import {
-  ConflictError,
-  InternalError,
-  ServiceUnavailableError,
-  TaskFailedError,
-} from '../../../../core/errors/index.js';
+import { InternalError, ServiceUnavailableError, TaskFailedError } from '../../../../core/errors/index.js';
 import { endsTask, type TaskEvent } from '../../../../core/event.js';
 import type { Logger } from '../../../../core/logger.js';
 import type { Task } from '../../../../core/task.js';
@@ -12,7 +7,7 @@ import type { Transcript } from '../../../../core/transcript.js';
 import type { EventSink } from '../../../../services/event-stream.service.js';
 import type { HubEvent } from '../../../../services/events/event-hub.js';
 import { describeError } from '../../../plugins/error-handler.js';
-import { openAiErrorBody } from './openai-errors.js';
+import { openAiErrorBody, taskCancelled, taskDeleted } from './openai-errors.js';
 import { usageOf } from './openai-formats.js';
 import { PrefixDeltas } from './prefix-deltas.js';
 
@@ -144,10 +139,10 @@ export class DeltaStream implements EventSink {
         this.end(new TaskFailedError(event.taskId, event.data.errorCode, event.data.errorMessage));
         return;
       case 'cancelled':
-        this.end(new ConflictError('the task was cancelled before it finished', 'task_cancelled'));
+        this.end(taskCancelled());
         return;
       case 'deleted':
-        this.end(new ConflictError('the task was deleted before it finished', 'task_deleted'));
+        this.end(taskDeleted());
         return;
       case 'created':
       case 'progress':
@@ -158,7 +153,7 @@ export class DeltaStream implements EventSink {
 
   private async sendDone(task: Task | null): Promise<void> {
     try {
-      if (task === null) throw new ConflictError('the task was deleted before it finished', 'task_deleted');
+      if (task === null) throw taskDeleted();
       const transcript = await this.opts.transcript(task);
       if (this.closed) return;
       const rest = this.deltas.finish(transcript.text);

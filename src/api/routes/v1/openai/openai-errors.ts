@@ -1,4 +1,4 @@
-import { InvalidParamError, TaskFailedError } from '../../../../core/errors/index.js';
+import { ConflictError, InvalidParamError, TaskFailedError } from '../../../../core/errors/index.js';
 import type { ErrorRenderer } from '../../../plugins/error-handler.js';
 
 /** OpenAI's error object: `{error: {message, type, param, code}}`. */
@@ -17,8 +17,13 @@ const PARAM_OF_CODE: Record<string, string> = {
   model_not_found: 'model',
 };
 
+/** The task a request was waiting for was cancelled through the task API. */
+export const taskCancelled = () => new ConflictError('the task was cancelled before it finished', 'task_cancelled');
+/** The task a request was waiting for was deleted through the task API. */
+export const taskDeleted = () => new ConflictError('the task was deleted before it finished', 'task_deleted');
+
 /** Codes that end the task a request was waiting for: repeating the request would only redo the work. */
-const FINAL_CODES: ReadonlySet<string> = new Set(['task_cancelled', 'task_deleted']);
+const FINAL_CODES: ReadonlySet<string> = new Set([taskCancelled().code, taskDeleted().code]);
 
 /**
  * OpenAI's status for an Earshot status: OpenAI answers every invalid input (not audio, a language

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  ConflictError,
   NotFoundError,
   ServiceUnavailableError,
   TaskFailedError,
@@ -11,21 +10,20 @@ import {
 import type { Task } from '../../../../core/task.js';
 import type { Transcript } from '../../../../core/transcript.js';
 import type { User } from '../../../../core/user.js';
-import { scopeOf } from '../../../../services/task.service.js';
+import { AbandonedTasks } from '../../../../services/abandoned-tasks.js';
 import { clientGone } from '../../../client-gone.js';
 import type { ApiContext } from '../../../context.js';
 import { requireUser } from '../../../plugins/auth.js';
 import { drainRefusedUpload } from '../../../refused-upload.js';
 import { openAiErrors, TranscriptionResponseSchema } from '../../../schemas/openai.schema.js';
 import { DeltaStream } from './delta-stream.js';
+import { taskCancelled, taskDeleted } from './openai-errors.js';
 import { jsonResponse, PLAIN_CONTENT_TYPE, plainChunks, verboseResponse } from './openai-formats.js';
 import type { ModelCatalog } from './openai-models.js';
 import { receiveTranscription, type TranscriptionParams } from './transcription-request.js';
 
 /** Bounds of one streamed response (as for the task event streams). */
 const STREAM_LIMITS = { maxBufferedBytes: 1 << 20, maxPending: 10_000, maxHeldChunks: 10_000 };
-
-const taskDeleted = () => new ConflictError('the task was deleted before it finished', 'task_deleted');
 
 /**
  * POST /v1/audio/transcriptions (OpenAI-compatible) and POST /v1/audio/translations (refused).
@@ -37,17 +35,8 @@ const taskDeleted = () => new ConflictError('the task was deleted before it fini
 export function transcriptionRoutes(ctx: ApiContext, models: ModelCatalog): FastifyPluginAsyncTypebox {
   const { tasks, waits, streams, store, config, log } = ctx;
 
-  /** The request ended without the result: the work is stopped. A task that ended meanwhile stays as it is. */
-  async function abandon(task: Task, user: User, why: string): Promise<void> {
-    try {
-      await tasks.cancel(task.id, scopeOf(user));
-      log.info({ taskId: task.id, why }, 'OpenAI-compatible request ended early; task cancelled');
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof NotFoundError)) {
-        log.warn({ err, taskId: task.id }, 'could not cancel the task of an abandoned request');
-      }
-    }
-  }
+  const abandoned = new AbandonedTasks({ tasks, log });
+  const abandon = (task: Task, user: User, why: string) => abandoned.abandon(task, user, why);
 
   function send(reply: FastifyReply, transcript: Transcript, params: TranscriptionParams): FastifyReply {
     switch (params.responseFormat) {
@@ -92,7 +81,7 @@ export function transcriptionRoutes(ctx: ApiContext, models: ModelCatalog): Fast
     const ended = result.task;
     if (ended.status === 'succeeded' && result.transcript !== null) return send(reply, result.transcript, params);
     if (ended.status === 'failed') throw new TaskFailedError(ended.id, ended.errorCode, ended.errorMessage);
-    throw new ConflictError('the task was cancelled before it finished', 'task_cancelled');
+    throw taskCancelled();
   }
 
   async function stream(reply: FastifyReply, user: User, task: Task, since: number): Promise<void> {
@@ -115,6 +104,9 @@ export function transcriptionRoutes(ctx: ApiContext, models: ModelCatalog): Fast
   }
 
   return async (app) => {
+    // The store closes after the app: cancellations started by the shutdown finish first.
+    app.addHook('onClose', () => abandoned.settled());
+
     app.post(
       '/audio/transcriptions',
       {
