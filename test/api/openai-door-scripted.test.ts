@@ -115,6 +115,31 @@ describe('the door follows its task', () => {
   });
 });
 
+describe('no wait limit', () => {
+  it('answers after many of the wait limits ?wait=true has, and ignores the sync size limits', async () => {
+    const slow = await startServer({
+      tuning: { syncWaitTimeoutMs: 50 },
+      config: { syncMaxBytes: 0, syncMaxSeconds: 0 },
+    });
+    try {
+      const c = new OpenAI({ apiKey: slow.tokens.alice, baseURL: `${slow.url}/v1`, maxRetries: 0 });
+      let answered = false;
+      const pending = c.audio.transcriptions.create({ file: await audio(), model: 'whisper-1' }).finally(() => {
+        answered = true;
+      });
+      const task = await until(() => slow.store.claim('w1', 60_000));
+      // Time passing is what is tested here: ten wait limits go by without an answer.
+      const t0 = Date.now();
+      await until(() => Date.now() - t0 > 500);
+      expect(answered).toBe(false);
+      await slow.store.complete(task.id, 'w1', TRANSCRIPT);
+      expect(await pending).toEqual({ text: TRANSCRIPT.text, usage: { type: 'duration', seconds: 3 } });
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('a server shutting down', () => {
   it('answers waiting requests 503 (streams: an error event) and cancels their tasks', async () => {
     const closing = await startServer();

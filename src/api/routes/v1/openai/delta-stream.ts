@@ -116,10 +116,14 @@ export class DeltaStream implements EventSink {
     this.write(': keep-alive\n\n');
   }
 
-  /** The server is shutting down: the client hears why before the stream ends. */
+  /** The server ends the stream (shutting down, or following failed): the client hears it before the end. */
   close(): void {
     if (this.closed) return;
-    this.writeError(new ServiceUnavailableError('the server is shutting down; send the request again'));
+    this.writeError(
+      new ServiceUnavailableError(
+        'the server ended the stream before the transcription finished; send the request again',
+      ),
+    );
     this.finish(false);
   }
 
