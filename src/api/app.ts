@@ -20,7 +20,7 @@ import type { SupervisorView } from '../worker/supervisor.types.js';
 import type { ApiContext } from './context.js';
 import { assertAuthModeSafe, ensureLocalUser, installAuth } from './plugins/auth.js';
 import { trackConnections } from './plugins/connections.js';
-import { installErrorHandler } from './plugins/error-handler.js';
+import { installErrorHandler, installNotFoundHandler } from './plugins/error-handler.js';
 import { createMetrics } from './plugins/metrics.js';
 import { openApiOptions } from './plugins/openapi.js';
 import { findWebRoot, webUi } from './plugins/web-ui.js';
@@ -30,6 +30,7 @@ import { adminRoutes } from './routes/v1/admin.routes.js';
 import { artifactRoutes } from './routes/v1/artifact.routes.js';
 import { capabilityRoutes } from './routes/v1/capabilities.routes.js';
 import { eventRoutes } from './routes/v1/events.routes.js';
+import { openAiRoutes } from './routes/v1/openai/openai.routes.js';
 import { realtimeRoutes } from './routes/v1/realtime.routes.js';
 import { taskContentRoutes } from './routes/v1/task-content.routes.js';
 import { taskRoutes } from './routes/v1/tasks.routes.js';
@@ -173,6 +174,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   let localUser: User | null = null;
   app.decorateRequest('user', null);
   installErrorHandler(app);
+  installNotFoundHandler(app);
 
   app.addHook('onReady', async () => {
     if (config.auth === 'none') localUser = await ensureLocalUser(store);
@@ -234,6 +236,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await scope.register(eventRoutes(ctx));
     await scope.register(capabilityRoutes(ctx));
     await scope.register(realtimeRoutes(ctx, live, () => hub.nudge()));
+    await scope.register(openAiRoutes(ctx));
     await scope.register(adminRoutes(ctx), { prefix: '/admin' });
   };
   const routes: FastifyPluginAsync = async (root) => {

@@ -1,7 +1,8 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config/config.js';
 import { NotFoundError } from '../core/errors/index.js';
 import { endsTask } from '../core/event.js';
-import type { Task } from '../core/task.js';
+import { isTerminal, type Task } from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
 import type { TaskStore } from '../store/task.store.js';
 import type { EventHub } from './events/event-hub.js';
@@ -16,6 +17,17 @@ export interface TaskWaitDeps {
 
 /** The task once it ended (with its transcript when it succeeded), or as it is when it did not. */
 export type WaitResult = { ended: true; task: Task; transcript: Transcript | null } | { ended: false; task: Task };
+
+/** How a wait without a time limit ended: with the task, or because the client left or the server is stopping. */
+export type EndResult =
+  | { ended: true; task: Task; transcript: Transcript | null }
+  | { ended: false; reason: 'aborted' | 'shutdown'; task: Task };
+
+/**
+ * How often a wait re-reads the task row while every hub waiter slot is taken (the hub answers
+ * 'busy'): rare, and the row is small, so a slow poll costs little.
+ */
+const BUSY_POLL_MS = 1_000;
 
 /**
  * `?wait=true`: holds a create request until a small task ends, so short clips can be transcribed
@@ -40,11 +52,40 @@ export class TaskWaitService {
     const { store, hub, timeoutMs } = this.deps;
     const outcome = await hub.waitForEnd(task.id, timeoutMs, signal);
     if (outcome === 'deleted') throw new NotFoundError();
-    const current = (await store.get(task.id, { admin: true })) ?? task;
-    if (endsTask(outcome)) {
-      const transcript = current.status === 'succeeded' ? await store.getTranscript(task.id) : null;
-      return { ended: true, task: current, transcript };
+    if (endsTask(outcome)) return this.ended(task);
+    return { ended: false, task: (await store.get(task.id, { admin: true })) ?? task };
+  }
+
+  /**
+   * Waits for the task to end however long it runs (the OpenAI-compatible route answers only with
+   * the result): the hub wait is renewed every `timeoutMs`, so the only bound is the task's own
+   * (its attempts and time budget). Stops early when `signal` fires or the server shuts down.
+   * Throws NotFoundError when the task was deleted meanwhile.
+   */
+  async untilDone(task: Task, signal: AbortSignal): Promise<EndResult> {
+    const { store, hub, timeoutMs } = this.deps;
+    for (;;) {
+      const outcome = await hub.waitForEnd(task.id, timeoutMs, signal);
+      if (outcome === 'deleted') throw new NotFoundError();
+      if (endsTask(outcome)) return this.ended(task);
+      if (outcome === 'aborted' || outcome === 'shutdown') {
+        return { ended: false, reason: outcome, task: (await store.get(task.id, { admin: true })) ?? task };
+      }
+      if (outcome === 'busy') {
+        const row = await store.get(task.id, { admin: true });
+        if (row === null) throw new NotFoundError();
+        if (isTerminal(row.status)) return this.ended(task);
+        await delay(BUSY_POLL_MS, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) return { ended: false, reason: 'aborted', task: row };
+      }
     }
-    return { ended: false, task: current };
+  }
+
+  /** The row of a task that ended, with its transcript when it succeeded. */
+  private async ended(task: Task): Promise<WaitResult & { ended: true }> {
+    const { store } = this.deps;
+    const current = (await store.get(task.id, { admin: true })) ?? task;
+    const transcript = current.status === 'succeeded' ? await store.getTranscript(task.id) : null;
+    return { ended: true, task: current, transcript };
   }
 }

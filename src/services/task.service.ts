@@ -39,6 +39,20 @@ export interface TaskOptionsInput {
   polish?: boolean;
 }
 
+/** An input stored in its task's media directory, not yet a task (see TaskService.receive). */
+export interface ReceivedInput {
+  /** The id the task will have. */
+  id: string;
+  sourceName: string;
+  mediaPath: string;
+  bytes: number;
+}
+
+interface CheckedOptions {
+  language: string;
+  callbackUrl: string | null;
+}
+
 export type TaskSource =
   | { kind: 'upload'; stream: Readable; filename: string | undefined }
   | { kind: 'url'; url: string };
@@ -72,12 +86,84 @@ export class TaskService {
   }
 
   async create(user: User, source: TaskSource, input: TaskOptionsInput, signal?: AbortSignal): Promise<Task> {
+    // Options are checked before receiving a possibly large input: a language the engine cannot do
+    // would otherwise only fail on the worker, after the upload and the wait.
+    const checked = await this.checkOptions(input);
+    const received = await this.receive(source, signal);
+    return this.enqueueChecked(user, received, input, checked);
+  }
+
+  /**
+   * Stores an input before its options are known (OpenAI clients may send the option fields after
+   * the file). Refuses at once when the queue is full. The caller must pass the result to
+   * `enqueueReceived` or `discard`.
+   */
+  async receive(source: TaskSource, signal?: AbortSignal): Promise<ReceivedInput> {
     const { config, store } = this.deps;
-    // Refused before the upload: without a server the artifact could never be made.
+    // Refuse before receiving a possibly large input; enqueue re-checks atomically.
+    const counts = await store.countByStatus();
+    if (counts.queued >= config.maxQueued) throw new QueueFullError();
+
+    const id = randomUUID();
+    const dir = await createMediaDir(config.dataDir, id);
+    try {
+      if (source.kind === 'upload') {
+        const sourceName = safeSourceName(source.filename);
+        const mediaPath = path.join(dir, storedFileName(sourceName));
+        const bytes = await writeLimited(source.stream, mediaPath, config.maxUploadBytes, signal).catch(
+          (err: unknown) => {
+            throw uploadError(err);
+          },
+        );
+        return { id, sourceName, mediaPath, bytes };
+      }
+      const url = await checkOutboundUrl(source.url, config.allowPrivateNetworks);
+      const sourceName = safeSourceName(lastPathSegment(url), 'download');
+      const mediaPath = path.join(dir, storedFileName(sourceName));
+      const fetched = await fetchToFile(
+        url.href,
+        mediaPath,
+        {
+          maxBytes: config.maxUploadBytes,
+          timeoutMs: config.urlFetchTimeoutMs,
+          allowPrivate: config.allowPrivateNetworks,
+        },
+        this.deps.outbound,
+        signal,
+      );
+      return { id, sourceName, mediaPath, bytes: fetched.bytes };
+    } catch (err) {
+      await this.discard({ id });
+      throw err;
+    }
+  }
+
+  /** Checks the options, probes the received input and enqueues it; the input is removed when refused. */
+  async enqueueReceived(user: User, received: ReceivedInput, input: TaskOptionsInput): Promise<Task> {
+    let checked: CheckedOptions;
+    try {
+      checked = await this.checkOptions(input);
+    } catch (err) {
+      await this.discard(received);
+      throw err;
+    }
+    return this.enqueueChecked(user, received, input, checked);
+  }
+
+  /** Removes a received input that will not become a task. Never throws (a leftover is logged). */
+  async discard(received: Pick<ReceivedInput, 'id'>): Promise<void> {
+    await removeMediaDir(this.deps.config.dataDir, received.id).catch((rmErr: unknown) =>
+      this.deps.log.warn({ err: rmErr, taskId: received.id }, 'could not remove the input of a rejected task'),
+    );
+  }
+
+  /** The options that need checking beyond the schema: the engine's languages and the callback's address. */
+  private async checkOptions(input: TaskOptionsInput): Promise<CheckedOptions> {
+    const { config } = this.deps;
+    // Without a server the artifact could never be made.
     for (const option of ARTIFACT_KINDS) {
       if (input[option] === true && !llmEnabled(config)) throw new LlmNotConfiguredError(option);
     }
-    // A language the engine cannot do would only fail on the worker, after the upload and the wait.
     const language = input.language ?? config.language;
     if (!this.languages.accepts(language)) {
       throw new UnsupportedLanguageError(config.engine, language, this.languages.offered ?? []);
@@ -86,43 +172,22 @@ export class TaskService {
       input.callback_url === undefined
         ? null
         : (await checkOutboundUrl(input.callback_url, config.allowPrivateNetworks, 'callback_url')).href;
-    // Refuse before receiving a possibly large input; enqueue re-checks atomically.
-    const counts = await store.countByStatus();
-    if (counts.queued >= config.maxQueued) throw new QueueFullError();
+    return { language, callbackUrl };
+  }
 
-    const id = randomUUID();
-    const dir = await createMediaDir(config.dataDir, id);
+  private async enqueueChecked(
+    user: User,
+    received: ReceivedInput,
+    input: TaskOptionsInput,
+    checked: CheckedOptions,
+  ): Promise<Task> {
+    const { config, store } = this.deps;
+    const { id, sourceName, mediaPath, bytes } = received;
     try {
-      let sourceName: string;
-      let mediaPath: string;
-      let bytes: number;
-      if (source.kind === 'upload') {
-        sourceName = safeSourceName(source.filename);
-        mediaPath = path.join(dir, storedFileName(sourceName));
-        bytes = await writeLimited(source.stream, mediaPath, config.maxUploadBytes, signal).catch((err: unknown) => {
-          throw uploadError(err);
-        });
-      } else {
-        const url = await checkOutboundUrl(source.url, config.allowPrivateNetworks);
-        sourceName = safeSourceName(lastPathSegment(url), 'download');
-        mediaPath = path.join(dir, storedFileName(sourceName));
-        const fetched = await fetchToFile(
-          url.href,
-          mediaPath,
-          {
-            maxBytes: config.maxUploadBytes,
-            timeoutMs: config.urlFetchTimeoutMs,
-            allowPrivate: config.allowPrivateNetworks,
-          },
-          this.deps.outbound,
-          signal,
-        );
-        bytes = fetched.bytes;
-      }
       if (bytes === 0) throw new BadAudioError('the file is empty');
       const { durationSeconds } = await this.probe(mediaPath, sourceName);
       const options: TaskOptions = {
-        language,
+        language: checked.language,
         formats: input.formats ?? ['json'],
         ...(input.max_chunk_seconds === undefined ? {} : { maxChunkSeconds: input.max_chunk_seconds }),
         ...(input.summary === true ? { summary: true } : {}),
@@ -137,7 +202,7 @@ export class TaskService {
           mediaPath,
           mediaBytes: bytes,
           options,
-          callbackUrl,
+          callbackUrl: checked.callbackUrl,
           maxAttempts: config.maxAttempts,
           durationSeconds,
         },
@@ -146,9 +211,7 @@ export class TaskService {
       this.deps.onChange?.();
       return task;
     } catch (err) {
-      await removeMediaDir(config.dataDir, id).catch((rmErr: unknown) =>
-        this.deps.log.warn({ err: rmErr, taskId: id }, 'could not remove the input of a rejected task'),
-      );
+      await this.discard(received);
       throw err;
     }
   }

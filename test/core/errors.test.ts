@@ -40,6 +40,30 @@ const EXPECTED: Record<string, { make: () => EarshotError; code: string; status:
     status: 400,
     retryable: false,
   },
+  InvalidParamError: {
+    make: () => new errors.InvalidParamError('file', 'x'),
+    code: 'invalid_request',
+    status: 400,
+    retryable: false,
+  },
+  ModelNotFoundError: {
+    make: () => new errors.ModelNotFoundError('m'),
+    code: 'model_not_found',
+    status: 404,
+    retryable: false,
+  },
+  TaskFailedError: {
+    make: () => new errors.TaskFailedError('t', 'engine_failed', 'x'),
+    code: 'engine_failed',
+    status: 502,
+    retryable: false,
+  },
+  UnsupportedOperationError: {
+    make: () => new errors.UnsupportedOperationError('x'),
+    code: 'unsupported_operation',
+    status: 400,
+    retryable: false,
+  },
   LeaseLostError: { make: () => new errors.LeaseLostError(), code: 'aborted', status: 409, retryable: true },
   LlmError: {
     make: () => new errors.LlmError('llm_unavailable', 'x'),

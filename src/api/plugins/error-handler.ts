@@ -28,52 +28,87 @@ const BY_STATUS: Record<number, string> = {
   503: 'unavailable',
 };
 
+/** An error as the API answers it: status, stable code and a message safe to show. */
+export interface DescribedError {
+  status: number;
+  code: string;
+  message: string;
+  /** The error itself, for renderers that add detail (OpenAI's `param`). */
+  err: Error;
+}
+
+/** Turns a described error into the response body (and, where a dialect needs it, another status). */
+export type ErrorRenderer = (e: DescribedError) => { status: number; body: unknown; headers?: Record<string, string> };
+
+/** Earshot's own shape: `{error: {code, message}}`. */
+export const earshotErrorBody: ErrorRenderer = ({ status, code, message }) => ({
+  status,
+  body: { error: { code, message } },
+});
+
 /**
- * The one place errors become responses: `{error: {code, message}}` with the error's status.
- * EarshotErrors carry both; schema validation failures are 400 invalid_request; Fastify's own 4xx
- * keep their status; anything else is a 500 whose details are logged, never sent.
+ * Status, code and message for any error: EarshotErrors carry all three; schema validation failures
+ * are 400 invalid_request; Fastify's own 4xx keep their status; anything else is a 500 whose details
+ * are never sent (deliberate 502/503s explain themselves).
  */
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | Error, request, reply) => {
-    let status = 500;
-    let code = 'internal_error';
-    let message = 'internal server error';
-    if (err instanceof EarshotError) {
-      status = err.status;
-      code = err.code;
+export function describeError(err: FastifyError | Error): DescribedError {
+  let status = 500;
+  let code = 'internal_error';
+  let message = 'internal server error';
+  if (err instanceof EarshotError) {
+    status = err.status;
+    code = err.code;
+    message = err.message;
+  } else if ('validation' in err && err.validation) {
+    status = 400;
+    code = 'invalid_request';
+    message = err.message;
+  } else {
+    const fst = err as FastifyError;
+    const s = typeof fst.statusCode === 'number' ? fst.statusCode : 500;
+    if (s >= 400 && s < 500) {
+      status = s;
+      code = (fst.code && FASTIFY_CODES[fst.code]) ?? BY_STATUS[s] ?? 'invalid_request';
       message = err.message;
-      if (err instanceof QueueFullError) void reply.header('retry-after', String(err.retryAfterSeconds));
-      if (err instanceof RangeNotSatisfiableError) void reply.header('content-range', `bytes */${err.size}`);
-    } else if ('validation' in err && err.validation) {
-      status = 400;
-      code = 'invalid_request';
-      message = err.message;
-    } else {
-      const fst = err as FastifyError;
-      const s = typeof fst.statusCode === 'number' ? fst.statusCode : 500;
-      if (s >= 400 && s < 500) {
-        status = s;
-        code = (fst.code && FASTIFY_CODES[fst.code]) ?? BY_STATUS[s] ?? 'invalid_request';
-        message = err.message;
-      }
     }
-    if (status >= 500) {
-      // Deliberate 502/503s explain themselves; a 500 is a bug or an outage whose details stay in the log.
-      if (status === 500 || !(err instanceof EarshotError)) {
-        status = 500;
-        code = 'internal_error';
-        message = 'internal server error';
-      }
-      request.log.error({ err }, 'request failed');
-    } else {
-      request.log.info({ code, status, reason: message }, 'request rejected');
-    }
+  }
+  if (status >= 500 && (status === 500 || !(err instanceof EarshotError))) {
+    status = 500;
+    code = 'internal_error';
+    message = 'internal server error';
+  }
+  return { status, code, message, err };
+}
+
+/**
+ * The one place errors become responses in a scope (the whole app, or an encapsulated plugin that
+ * speaks another dialect, such as the OpenAI-compatible routes): the error is described once
+ * (describeError), logged, and rendered by `render` (default `{error: {code, message}}`).
+ */
+export function installErrorHandler(scope: FastifyInstance, render: ErrorRenderer = earshotErrorBody): void {
+  scope.setErrorHandler((err: FastifyError | Error, request, reply) => {
+    const described = describeError(err);
+    if (described.status >= 500) request.log.error({ err }, 'request failed');
+    else
+      request.log.info(
+        { code: described.code, status: described.status, reason: described.message },
+        'request rejected',
+      );
+    if (err instanceof QueueFullError) void reply.header('retry-after', String(err.retryAfterSeconds));
+    if (err instanceof RangeNotSatisfiableError) void reply.header('content-range', `bytes */${err.size}`);
     // The request body may still be arriving (an oversized upload): close the connection rather
     // than reading the rest of it just to keep the socket alive.
-    if (status === 413 || (request.isMultipart() && !request.raw.complete)) void reply.header('connection', 'close');
-    return reply.status(status).send({ error: { code, message } });
+    if (described.status === 413 || (request.isMultipart() && !request.raw.complete)) {
+      void reply.header('connection', 'close');
+    }
+    const { status, body, headers } = render(described);
+    if (headers) void reply.headers(headers);
+    return reply.status(status).send(body);
   });
+}
 
+/** Unknown routes: 404 in Earshot's shape. */
+export function installNotFoundHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     return reply
       .status(404)

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { InvalidRequestError, UnsupportedMediaTypeError } from '../../../core/errors/index.js';
 import type { Task } from '../../../core/task.js';
 import { scopeOf } from '../../../services/task.service.js';
+import { clientGone } from '../../client-gone.js';
 import type { ApiContext } from '../../context.js';
 import { requireUser } from '../../plugins/auth.js';
 import { drainRefusedUpload } from '../../refused-upload.js';
@@ -19,15 +20,6 @@ import {
 } from '../../schemas/task.schema.js';
 import { toTaskView } from '../../task-view.js';
 import { optionsFromFields } from './multipart-fields.js';
-
-/** Aborts when the client goes away before the response is sent (stops an upload, a fetch or a wait). */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const ac = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  return ac.signal;
-}
 
 export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const { tasks, waits } = ctx;
