@@ -137,7 +137,7 @@ describe('web UI: summary and clean-up', () => {
     await page.close();
   });
 
-  it('asked for later: Summarise on a finished task shows the summary once made', async () => {
+  it('asked for later: Summarise on a finished task shows the summary once made; a failed clean-up can be tried again', async () => {
     const page = await context.newPage();
     const id = await uploadAndOpen(page, path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0880.wav'), {
       summary: false,
@@ -174,6 +174,18 @@ describe('web UI: summary and clean-up', () => {
     // No polish was asked for: still offered, and no Machine | Polished switch.
     await expect(page.getByRole('button', { name: 'Clean up' }).isVisible()).resolves.toBe(true);
     await expect(page.getByTestId('variant-switch').count()).resolves.toBe(0);
+
+    // A model that refuses (a 4xx is not retried): the failure is shown and can be tried again.
+    fake.always = { kind: 'status', status: 400 };
+    await page.getByRole('button', { name: 'Clean up' }).click();
+    const failure = page.getByTestId('artifact-polish-error');
+    await failure.waitFor({ timeout: 30_000 });
+    await expect(failure.textContent()).resolves.toContain('400');
+    await expect(page.getByTestId('variant-switch').count()).resolves.toBe(0);
+    fake.always = null;
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByTestId('artifact-polish-ready').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Polished' }).waitFor();
     await page.close();
   });
 });
