@@ -29,6 +29,10 @@ export interface Transcript {
 export const OUTPUT_FORMATS = ['json', 'srt', 'vtt', 'txt'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** Which transcript: the engine's (`machine`, the default, never overwritten) or the LLM-polished one. */
+export const TRANSCRIPT_VARIANTS = ['machine', 'polished'] as const;
+export type TranscriptVariant = (typeof TRANSCRIPT_VARIANTS)[number];
+
 export function isOutputFormat(value: string): value is OutputFormat {
   return (OUTPUT_FORMATS as readonly string[]).includes(value);
 }

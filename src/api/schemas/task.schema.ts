@@ -1,7 +1,7 @@
 import { type Static, type TInteger, Type } from '@sinclair/typebox';
 import { CHUNK_SECONDS_RANGE } from '../../config/config.js';
 import { TASK_STAGES, TASK_STATUSES, type TaskStatus } from '../../core/task.js';
-import { OUTPUT_FORMATS } from '../../core/transcript.js';
+import { OUTPUT_FORMATS, TRANSCRIPT_VARIANTS } from '../../core/transcript.js';
 import { Flag, Nullable } from './common.schema.js';
 
 export const TaskStatusSchema = Type.Union(
@@ -126,10 +126,6 @@ export const TaskListSchema = Type.Object({
   total: Type.Integer({ description: 'Tasks matching the filter.' }),
   counts: TaskCountsSchema,
 });
-
-/** Which transcript: the engine's (`machine`, the default, never overwritten) or the LLM-polished one. */
-export const TRANSCRIPT_VARIANTS = ['machine', 'polished'] as const;
-export type TranscriptVariant = (typeof TRANSCRIPT_VARIANTS)[number];
 
 export const TranscriptQuerySchema = Type.Object({
   format: Type.Optional(OutputFormatSchema),

@@ -18,6 +18,7 @@ import { parseSync } from 'subtitle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChildServer,
+  checkPhoneLayout,
   LIBRIVOX,
   launchPersistent,
   RECORDING,
@@ -239,26 +240,6 @@ async function seekPlayer(page: Page, seconds: number): Promise<number> {
       }),
     seconds,
   );
-}
-
-/**
- * On a phone-sized screen (390x844) the page must not scroll sideways, and each named control must
- * lie within the screen's width, so it can be reached by scrolling down only.
- */
-async function checkPhoneLayout(ctx: BrowserContext, url: string, testIds: string[]): Promise<void> {
-  const phone = await ctx.newPage();
-  await phone.setViewportSize({ width: 390, height: 844 });
-  await phone.goto(url);
-  for (const id of testIds) await phone.getByTestId(id).first().waitFor();
-  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, `horizontal overflow on ${url}`).toBeLessThanOrEqual(0);
-  for (const id of testIds) {
-    const box = await phone.getByTestId(id).first().boundingBox();
-    expect(box, id).not.toBeNull();
-    expect(box?.x ?? -1, id).toBeGreaterThanOrEqual(0);
-    expect((box?.x ?? 0) + (box?.width ?? 0), id).toBeLessThanOrEqual(390);
-  }
-  await phone.close();
 }
 
 async function takeScreenshots(dir: string): Promise<void> {

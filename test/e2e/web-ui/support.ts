@@ -7,9 +7,10 @@ import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { CLIP, call, form, json } from '../../api/support.js';
 import { type StartServerOptions, startServer, type TestServer } from '../../helpers/server.js';
-import { startService } from '../../helpers/service/index.js';
+import { type ServiceOptions, startService } from '../../helpers/service/index.js';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -121,11 +122,12 @@ export interface ChildServer {
 
 /**
  * `earshot serve` as a child process with one real worker and a user `alice`, through the shared e2e
- * service helper (clean environment, port 0, its own process group killed on stop).
+ * service helper (clean environment, port 0, its own process group killed on stop); `opts.env` adds
+ * settings (an LLM server, say).
  */
-export async function startChildServer(): Promise<ChildServer> {
+export async function startChildServer(opts: ServiceOptions = {}): Promise<ChildServer> {
   await ensureWebBuild();
-  const svc = await startService();
+  const svc = await startService(opts);
   return { url: svc.url, token: svc.tokens.alice, log: () => svc.output(), stop: () => svc.stop() };
 }
 
@@ -137,4 +139,24 @@ export async function createTaskAs(s: TestServer, name: string): Promise<string>
   });
   if (res.status !== 202) throw new Error(`creating ${name}: expected 202, got ${res.status}`);
   return (await json<{ id: string }>(res)).id;
+}
+
+/**
+ * On a phone-sized screen (390x844) the page must not scroll sideways, and each named control must
+ * lie within the screen's width, so it can be reached by scrolling down only.
+ */
+export async function checkPhoneLayout(ctx: BrowserContext, url: string, testIds: string[]): Promise<void> {
+  const phone = await ctx.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(url);
+  for (const id of testIds) await phone.getByTestId(id).first().waitFor();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `horizontal overflow on ${url}`).toBeLessThanOrEqual(0);
+  for (const id of testIds) {
+    const box = await phone.getByTestId(id).first().boundingBox();
+    expect(box, id).not.toBeNull();
+    expect(box?.x ?? -1, id).toBeGreaterThanOrEqual(0);
+    expect((box?.x ?? 0) + (box?.width ?? 0), id).toBeLessThanOrEqual(390);
+  }
+  await phone.close();
 }

@@ -1,5 +1,5 @@
 import type { Api } from './client';
-import type { OutputFormat } from './types';
+import type { ArtifactKind, OutputFormat } from './types';
 
 /** GET /v1/capabilities: what this deployment can do, so the UI offers only that. */
 export interface Capabilities {
@@ -10,6 +10,8 @@ export interface Capabilities {
   formats: OutputFormat[];
   max_upload_bytes: number;
   max_chunk_seconds: { default: number; min: number; max: number };
+  /** What the configured LLM server can make; empty (or absent, on older servers) without one. */
+  postprocessing?: ArtifactKind[];
 }
 
 export function fetchCapabilities(api: Api): Promise<Capabilities> {

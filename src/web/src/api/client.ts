@@ -1,5 +1,14 @@
 import { ApiError, apiErrorFrom } from './errors';
-import type { OutputFormat, Task, TaskPage, TaskStatus, Transcript } from './types';
+import type {
+  ArtifactKind,
+  ArtifactState,
+  OutputFormat,
+  Task,
+  TaskPage,
+  TaskStatus,
+  Transcript,
+  TranscriptVariant,
+} from './types';
 
 export interface ListQuery {
   status?: TaskStatus | undefined;
@@ -66,16 +75,30 @@ export class Api {
     return this.json<Task>(`/v1/tasks/${encodeURIComponent(id)}`);
   }
 
-  transcript(id: string, partial: boolean): Promise<Transcript> {
-    const query = partial ? '?format=json&partial=true' : '?format=json';
-    return this.json<Transcript>(`/v1/tasks/${encodeURIComponent(id)}/transcript${query}`);
+  transcript(id: string, partial: boolean, variant: TranscriptVariant = 'machine'): Promise<Transcript> {
+    const params = new URLSearchParams({ format: 'json' });
+    if (partial) params.set('partial', 'true');
+    if (variant !== 'machine') params.set('variant', variant);
+    return this.json<Transcript>(`/v1/tasks/${encodeURIComponent(id)}/transcript?${params}`);
   }
 
-  async transcriptBlob(id: string, format: OutputFormat): Promise<Blob> {
-    const res = await this.request(`/v1/tasks/${encodeURIComponent(id)}/transcript?format=${format}&download=1`, {
+  async transcriptBlob(id: string, format: OutputFormat, variant: TranscriptVariant = 'machine'): Promise<Blob> {
+    const params = new URLSearchParams({ format, download: '1' });
+    if (variant !== 'machine') params.set('variant', variant);
+    const res = await this.request(`/v1/tasks/${encodeURIComponent(id)}/transcript?${params}`, {
       headers: { Accept: '*/*' },
     });
     return res.blob();
+  }
+
+  /** A summary's or polish's state (404 when none was requested). */
+  artifact(id: string, kind: ArtifactKind): Promise<ArtifactState> {
+    return this.json<ArtifactState>(`/v1/tasks/${encodeURIComponent(id)}/${kind}`);
+  }
+
+  /** Asks for a summary or polish of a succeeded task (a failed one is queued again). */
+  requestArtifact(id: string, kind: ArtifactKind): Promise<ArtifactState> {
+    return this.json<ArtifactState>(`/v1/tasks/${encodeURIComponent(id)}/${kind}`, { method: 'POST' });
   }
 
   cancel(id: string): Promise<Task> {

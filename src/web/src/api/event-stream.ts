@@ -1,10 +1,18 @@
-import { GONE_STREAM_EVENTS, type SegmentStreamData, TASK_VIEW_STREAM_EVENTS } from '../../../core/event.js';
+import {
+  type ArtifactStreamData,
+  GONE_STREAM_EVENTS,
+  type SegmentStreamData,
+  TASK_VIEW_STREAM_EVENTS,
+} from '../../../core/event.js';
 import type { Task } from './types';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
 /** The data of a `segment` event: one recognised chunk. */
 export type SegmentEvent = SegmentStreamData;
+
+/** The data of an `artifact` event: a summary or polish changed state. */
+export type ArtifactEvent = ArtifactStreamData;
 
 /** What a stream reports. Every handler is optional. */
 export interface StreamHandlers {
@@ -15,6 +23,7 @@ export interface StreamHandlers {
   /** A task was cancelled or deleted; its row should be re-read. */
   onGone?(taskId: string, kind: (typeof GONE_STREAM_EVENTS)[number]): void;
   onSegment?(event: SegmentEvent): void;
+  onArtifact?(event: ArtifactEvent): void;
   /** The stream came back after a break (a server restart, say): anything cached may be stale. */
   onResync?(): void;
   onState?(state: ConnectionState): void;
@@ -96,6 +105,10 @@ export class EventStream {
     source.addEventListener('segment', (e) => {
       const data = this.read<SegmentEvent>(e);
       if (data?.task_id && Array.isArray(data.segments)) this.handlers.onSegment?.(data);
+    });
+    source.addEventListener('artifact', (e) => {
+      const data = this.read<ArtifactEvent>(e);
+      if (data?.task_id && data.kind) this.handlers.onArtifact?.(data);
     });
   }
 

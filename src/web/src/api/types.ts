@@ -3,15 +3,24 @@
  * stages, formats, transcript shapes) is the server's own, imported from src/core, whose modules are
  * browser-safe for this reason.
  */
+import type { ArtifactKind, ArtifactStage, ArtifactStatus } from '../../../core/artifact.js';
 import type { TaskStage, TaskStatus } from '../../../core/task.js';
 import type { OutputFormat } from '../../../core/transcript.js';
 
+export {
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  type ArtifactStage,
+  type ArtifactStatus,
+} from '../../../core/artifact.js';
 export { isTerminal, TASK_STAGES, TASK_STATUSES, type TaskStage, type TaskStatus } from '../../../core/task.js';
 export {
   OUTPUT_FORMATS,
   type OutputFormat,
   type Segment,
+  TRANSCRIPT_VARIANTS,
   type Transcript,
+  type TranscriptVariant,
   type Word,
 } from '../../../core/transcript.js';
 
@@ -35,7 +44,14 @@ export interface Task {
   source_name: string;
   media_bytes: number;
   priority: number;
-  options: { language: string; formats: OutputFormat[]; max_chunk_seconds?: number };
+  options: {
+    language: string;
+    formats: OutputFormat[];
+    max_chunk_seconds?: number;
+    /** Present (true) only when asked for at upload. */
+    summary?: boolean;
+    polish?: boolean;
+  };
   progress: TaskProgress | null;
   attempts: number;
   max_attempts: number;
@@ -51,4 +67,25 @@ export interface TaskPage {
   tasks: Task[];
   total: number;
   counts: Record<TaskStatus, number>;
+}
+
+/**
+ * What the page knows of a summary or polish (GET /v1/tasks/:id/summary|polish, or an `artifact`
+ * stream event, which carries the same fields but `result`).
+ */
+export interface ArtifactState {
+  kind: ArtifactKind;
+  status: ArtifactStatus;
+  stage: ArtifactStage;
+  progress: { done_windows: number; total_windows: number };
+  attempts: number;
+  error: ApiErrorBody | null;
+  /** The summary once it succeeded and was read; always null for a polish. */
+  result: SummaryResult | null;
+}
+
+export interface SummaryResult {
+  summary: string;
+  key_points: string[];
+  model: string;
 }

@@ -1,10 +1,18 @@
 import type { Api } from './client';
 import { ApiError, apiErrorFrom } from './errors';
-import type { OutputFormat, Task } from './types';
+import { ARTIFACT_KINDS, type ArtifactKind, type OutputFormat, type Task } from './types';
 
 export interface UploadOptions {
   language: string;
   formats: OutputFormat[];
+  /** The summary and polish to make once the transcript is done (sent only when on). */
+  summary: boolean;
+  polish: boolean;
+}
+
+/** The post-processing an upload asks for. */
+export function requestedKinds(options: Pick<UploadOptions, ArtifactKind>): ArtifactKind[] {
+  return ARTIFACT_KINDS.filter((kind) => options[kind]);
 }
 
 export interface UploadHandle {
@@ -28,6 +36,7 @@ export function uploadFile(
     const form = new FormData();
     if (options.language) form.append('language', options.language);
     if (options.formats.length > 0) form.append('formats', options.formats.join(','));
+    for (const kind of requestedKinds(options)) form.append(kind, 'true');
     form.append('file', file, file.name);
 
     xhr.open('POST', '/v1/tasks');

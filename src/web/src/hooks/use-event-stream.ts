@@ -15,6 +15,7 @@ export function useEventStream(url: string | null, handlers: StreamHandlers): vo
       onTask: (task) => latest.current.onTask?.(task),
       onGone: (id, kind) => latest.current.onGone?.(id, kind),
       onSegment: (event) => latest.current.onSegment?.(event),
+      onArtifact: (event) => latest.current.onArtifact?.(event),
       onResync: () => latest.current.onResync?.(),
       onState: (state) => latest.current.onState?.(state),
     });

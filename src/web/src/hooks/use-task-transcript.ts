@@ -4,7 +4,7 @@ import { ApiError, describeError } from '../api/errors';
 import type { SegmentEvent } from '../api/event-stream';
 import type { Task, Transcript } from '../api/types';
 import { joinText, mergeSegments } from '../lib/segments';
-import { useEventStream } from './use-event-stream';
+import type { StreamFollower } from './use-task-events';
 
 export interface TaskTranscript {
   task: Task | null;
@@ -12,6 +12,8 @@ export interface TaskTranscript {
   error: string | null;
   deleted: boolean;
   setTask(task: Task): void;
+  /** What this hook needs from the task's event stream (see useTaskEvents). */
+  stream: StreamFollower;
 }
 
 /**
@@ -71,21 +73,27 @@ export function useTaskTranscript(api: Api, id: string): TaskTranscript {
   };
 
   const live = task !== null && task.status !== 'succeeded' && !deleted;
-  useEventStream(live ? api.urlWithToken(`/v1/tasks/${encodeURIComponent(id)}/events`) : null, {
-    onSnapshot: (tasks) => {
-      const mine = tasks.find((t) => t.id === id);
-      if (mine) applyTask(mine);
+  const stream: StreamFollower = {
+    live,
+    handlers: {
+      onSnapshot: (tasks) => {
+        const mine = tasks.find((t) => t.id === id);
+        if (mine) applyTask(mine);
+      },
+      onTask: applyTask,
+      onSegment,
+      onGone: (taskId, kind) => {
+        if (taskId === id && kind === 'deleted') setDeleted(true);
+        else if (taskId === id) reload();
+      },
+      // A stream kept open only for a summary or polish has nothing new for a finished transcript.
+      onResync: () => {
+        if (live) reload();
+      },
     },
-    onTask: applyTask,
-    onSegment,
-    onGone: (taskId, kind) => {
-      if (taskId === id && kind === 'deleted') setDeleted(true);
-      else if (taskId === id) reload();
-    },
-    onResync: reload,
-  });
+  };
 
-  return { task, transcript, error, deleted, setTask: applyTask };
+  return { task, transcript, error, deleted, setTask: applyTask, stream };
 }
 
 function withSegments(base: Transcript, extra: Transcript): Transcript {

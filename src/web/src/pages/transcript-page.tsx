@@ -1,8 +1,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
+import type { TranscriptVariant } from '../api/types';
+import { useCapabilities } from '../hooks/use-capabilities';
 import { useCaptions } from '../hooks/use-captions';
 import { useMediaSource } from '../hooks/use-media-source';
 import { usePlayback } from '../hooks/use-playback';
+import { usePolishedTranscript } from '../hooks/use-polished-transcript';
+import { useTaskArtifacts } from '../hooks/use-task-artifacts';
+import { useTaskEvents } from '../hooks/use-task-events';
 import { useTaskTranscript } from '../hooks/use-task-transcript';
 import { withSourceName } from '../lib/format';
 import { activeSegmentIndex, activeWordIndex, matchingSegments } from '../lib/segments';
@@ -11,19 +16,33 @@ import { TaskFacts } from '../tasks/task-facts';
 import { TaskProgress } from '../tasks/task-progress';
 import { STATUS_TEXT } from '../tasks/task-row';
 import { isVideoName, MediaPlayer } from '../transcript/media-player';
+import { PostprocessPanel } from '../transcript/postprocess-panel';
 import { SegmentList } from '../transcript/segment-list';
 import { Timeline } from '../transcript/timeline';
 import { TranscriptSearch } from '../transcript/transcript-search';
 import { TranscriptToolbar } from '../transcript/transcript-toolbar';
+import { VariantSwitch } from '../transcript/variant-switch';
 
 interface Props {
   api: Api;
   id: string;
 }
 
-/** One task: the recording, the transcript following playback, search, overview and downloads. */
+/**
+ * One task: the recording, the transcript following playback, search, overview and downloads, and its
+ * summary and clean-up (the polished transcript can be shown instead of the machine one).
+ */
 export function TranscriptPage({ api, id }: Props) {
-  const { task, transcript, error, deleted, setTask } = useTaskTranscript(api, id);
+  const { task, transcript: machine, error, deleted, setTask, stream } = useTaskTranscript(api, id);
+  const artifacts = useTaskArtifacts(api, task);
+  useTaskEvents(api, id, [stream, artifacts.stream]);
+  const caps = useCapabilities(api);
+  const [chosen, setVariant] = useState<TranscriptVariant>('machine');
+  // Polished only once the polish succeeded; the machine transcript stays the default.
+  const polishReady = artifacts.artifacts.polish?.status === 'succeeded';
+  const variant: TranscriptVariant = polishReady ? chosen : 'machine';
+  const polished = usePolishedTranscript(api, id, variant === 'polished');
+  const transcript = variant === 'polished' ? polished.transcript : machine;
   const source = useMediaSource(api, id);
   const [media, setMedia] = useState<HTMLMediaElement | null>(null);
   const playback = usePlayback(media);
@@ -83,6 +102,7 @@ export function TranscriptPage({ api, id }: Props) {
         </p>
       </header>
       {running && <TaskProgress task={task} />}
+      <PostprocessPanel task={task} offered={caps?.postprocessing ?? []} artifacts={artifacts} />
       {task.error && (
         <p class={task.status === 'failed' ? 'error-text' : 'hint'} data-testid="task-error">
           {task.status === 'failed' ? 'Failed: ' : 'Last attempt failed: '}
@@ -113,10 +133,12 @@ export function TranscriptPage({ api, id }: Props) {
             taskId={task.id}
             sourceName={task.source_name}
             status={task.status}
+            variant={variant}
             text={transcript?.text ?? ''}
           />
         </div>
         <section class="transcript-layout__text" aria-label="Transcript text">
+          {polishReady && <VariantSwitch value={variant} onChange={setVariant} />}
           <TranscriptSearch
             query={query}
             onQuery={changeQuery}
@@ -129,7 +151,17 @@ export function TranscriptPage({ api, id }: Props) {
               Transcribing… text appears here as each part is finished.
             </p>
           )}
-          {segments.length === 0 ? (
+          {variant === 'polished' && polished.transcript === null ? (
+            polished.error ? (
+              <p class="error-text" role="alert">
+                {polished.error}
+              </p>
+            ) : (
+              <p class="hint" aria-busy="true" data-testid="polished-loading">
+                Loading the polished transcript…
+              </p>
+            )
+          ) : segments.length === 0 ? (
             <p class="empty" data-testid="transcript-empty">
               {running
                 ? 'No text yet: the first part is still being transcribed.'

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import { describeError } from '../api/errors';
-import { OUTPUT_FORMATS, type OutputFormat, type TaskStatus } from '../api/types';
+import { OUTPUT_FORMATS, type OutputFormat, type TaskStatus, type TranscriptVariant } from '../api/types';
 import { useAnnounce } from '../components/announcer';
 import { copyText, saveBlob } from '../lib/download';
 import { baseName } from '../lib/format';
@@ -12,6 +12,8 @@ interface Props {
   sourceName: string;
   /** Downloads need the finished transcript. */
   status: TaskStatus;
+  /** Which transcript the buttons download (and the text copied is). */
+  variant: TranscriptVariant;
   text: string;
 }
 
@@ -24,7 +26,7 @@ const NOT_READY: Record<TaskStatus, string | null> = {
   cancelled: 'No downloads: the task was cancelled. Retry it to transcribe the recording.',
 };
 
-export function TranscriptToolbar({ api, taskId, sourceName, status, text }: Props) {
+export function TranscriptToolbar({ api, taskId, sourceName, status, variant, text }: Props) {
   const ready = status === 'succeeded';
   const announce = useAnnounce();
   const [busy, setBusy] = useState<OutputFormat | null>(null);
@@ -34,9 +36,11 @@ export function TranscriptToolbar({ api, taskId, sourceName, status, text }: Pro
     setBusy(format);
     setError(null);
     try {
-      const blob = await api.transcriptBlob(taskId, format);
-      saveBlob(blob, `${baseName(sourceName)}.${format}`);
-      announce(`Downloaded ${format.toUpperCase()}.`);
+      const blob = await api.transcriptBlob(taskId, format, variant);
+      // The server's own name for a polished download (Content-Disposition): NAME.polished.FORMAT.
+      const stem = variant === 'polished' ? `${baseName(sourceName)}.polished` : baseName(sourceName);
+      saveBlob(blob, `${stem}.${format}`);
+      announce(`Downloaded ${variant === 'polished' ? 'the polished ' : ''}${format.toUpperCase()}.`);
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -48,7 +52,7 @@ export function TranscriptToolbar({ api, taskId, sourceName, status, text }: Pro
     setError(null);
     try {
       await copyText(text);
-      announce('Transcript copied to the clipboard.');
+      announce(`${variant === 'polished' ? 'Polished transcript' : 'Transcript'} copied to the clipboard.`);
     } catch (err) {
       setError(describeError(err));
     }
@@ -57,7 +61,7 @@ export function TranscriptToolbar({ api, taskId, sourceName, status, text }: Pro
   return (
     <div class="toolbar">
       <fieldset class="toolbar__group">
-        <legend class="visually-hidden">Download the transcript</legend>
+        <legend class="visually-hidden">Download the {variant === 'polished' ? 'polished ' : ''}transcript</legend>
         {OUTPUT_FORMATS.map((format) => (
           <button
             key={format}

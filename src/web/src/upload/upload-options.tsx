@@ -1,11 +1,13 @@
 import { isLanguageCode, languageName } from '../api/capabilities';
-import { OUTPUT_FORMATS, type OutputFormat } from '../api/types';
+import { ARTIFACT_KINDS, type ArtifactKind, OUTPUT_FORMATS, type OutputFormat } from '../api/types';
 import type { UploadOptions } from '../api/upload';
 
 interface Props {
   value: UploadOptions;
   /** The codes the server's engine does; null: it takes any code, so the field is free text. */
   languages: readonly string[] | null;
+  /** What the server's LLM can make (capabilities' `postprocessing`); nothing is offered without one. */
+  postprocessing: readonly ArtifactKind[];
   onChange(value: UploadOptions): void;
 }
 
@@ -16,6 +18,11 @@ const FORMAT_LABELS: Record<OutputFormat, string> = {
   txt: 'Plain text',
 };
 
+const ARTIFACT_LABELS: Record<ArtifactKind, string> = {
+  summary: 'Summary',
+  polish: 'Clean-up (polish)',
+};
+
 /** The language problem to show, or null when `language` can be sent. */
 export function languageProblem(language: string, languages: readonly string[] | null): string | null {
   if (languages !== null) return null; // a choice among the server's own codes
@@ -23,7 +30,7 @@ export function languageProblem(language: string, languages: readonly string[] |
   return 'Enter a language code such as en, de or pt-BR.';
 }
 
-export function UploadOptionsForm({ value, languages, onChange }: Props) {
+export function UploadOptionsForm({ value, languages, postprocessing, onChange }: Props) {
   const toggle = (format: OutputFormat, on: boolean) => {
     const formats = on ? [...value.formats, format] : value.formats.filter((f) => f !== format);
     onChange({ ...value, formats: OUTPUT_FORMATS.filter((f) => formats.includes(f)) });
@@ -85,6 +92,23 @@ export function UploadOptionsForm({ value, languages, onChange }: Props) {
         ))}
         <span class="hint">Every format can still be downloaded later.</span>
       </fieldset>
+      {postprocessing.length > 0 && (
+        <fieldset class="field formats">
+          <legend>After transcribing</legend>
+          {ARTIFACT_KINDS.filter((kind) => postprocessing.includes(kind)).map((kind) => (
+            <label key={kind} class="check">
+              <input
+                type="checkbox"
+                checked={value[kind]}
+                onChange={(e) => onChange({ ...value, [kind]: e.currentTarget.checked })}
+                data-testid={`option-${kind}`}
+              />
+              {ARTIFACT_LABELS[kind]}
+            </label>
+          ))}
+          <span class="hint">Made by the language model; either can also be asked for later.</span>
+        </fieldset>
+      )}
     </div>
   );
 }

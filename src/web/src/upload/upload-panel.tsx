@@ -24,16 +24,20 @@ export function UploadPanel({ api, onCreated, listed }: Props) {
   const uploads = useUploads(api, announce, onCreated);
   const caps = useCapabilities(api);
   const languages = caps?.languages ?? null;
-  // A language saved on an earlier visit (or another server) that this one cannot do is not offered.
-  const options =
-    languages !== null && !languages.includes(saved.language)
-      ? {
-          ...saved,
-          language: languages.includes(caps?.default_language ?? '')
-            ? (caps?.default_language ?? '')
-            : (languages[0] ?? ''),
-        }
-      : saved;
+  const postprocessing = caps?.postprocessing ?? [];
+  // A language saved on an earlier visit (or another server) that this one cannot do is not offered,
+  // nor a summary or polish without an LLM server (the upload would be refused).
+  const options: UploadOptions = {
+    ...saved,
+    language:
+      languages !== null && !languages.includes(saved.language)
+        ? languages.includes(caps?.default_language ?? '')
+          ? (caps?.default_language ?? '')
+          : (languages[0] ?? '')
+        : saved.language,
+    summary: saved.summary && postprocessing.includes('summary'),
+    polish: saved.polish && postprocessing.includes('polish'),
+  };
   const blocked = languageProblem(options.language, languages) !== null;
   const shown = uploads.items.filter((item) => !(item.state === 'done' && item.task && listed.has(item.task.id)));
   const { dismiss } = uploads;
@@ -56,7 +60,12 @@ export function UploadPanel({ api, onCreated, listed }: Props) {
     <section class="card upload-panel" aria-labelledby="upload-title">
       <h2 id="upload-title">Transcribe recordings</h2>
       <div class="upload-panel__body">
-        <UploadOptionsForm value={options} languages={languages} onChange={changeOptions} />
+        <UploadOptionsForm
+          value={options}
+          languages={languages}
+          postprocessing={postprocessing}
+          onChange={changeOptions}
+        />
         <DropZone onFiles={(files) => uploads.add(files, options)} disabled={blocked} />
       </div>
       {shown.length > 0 && (
@@ -77,13 +86,20 @@ export function UploadPanel({ api, onCreated, listed }: Props) {
 }
 
 function loadOptions(): UploadOptions {
-  const fallback: UploadOptions = { language: 'en', formats: ['json', 'srt', 'vtt', 'txt'] };
+  const fallback: UploadOptions = {
+    language: 'en',
+    formats: ['json', 'srt', 'vtt', 'txt'],
+    summary: false,
+    polish: false,
+  };
   try {
     const saved = JSON.parse(localStorage.getItem(OPTIONS_KEY) ?? 'null') as Partial<UploadOptions> | null;
     if (!saved) return fallback;
     return {
       language: typeof saved.language === 'string' ? saved.language : fallback.language,
       formats: Array.isArray(saved.formats) ? saved.formats : fallback.formats,
+      summary: saved.summary === true,
+      polish: saved.polish === true,
     };
   } catch {
     return fallback;
