@@ -6,12 +6,13 @@
  * (its own process, and with its workers) every second, to show the waiting request keeps it flat.
  * Usage: npx tsx bench/openai-stream.ts [minutes=120]
  */
+import { spawn } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { longSpeech } from '../test/helpers/audio-fixtures.js';
-import { log, startService, treeRssMb } from './lib.js';
+import { log, type Service, startService, treeRssMb } from './lib.js';
 
 const minutes = Number(process.argv[2] ?? 120);
 const env = { EARSHOT_WORKERS: '1', EARSHOT_CONCURRENCY: '2' };
@@ -38,9 +39,44 @@ function summary(samples: Sample[], key: 'self' | 'tree') {
   };
 }
 
+/**
+ * Upload start -> first delta with curl as the client (it streams the file from disk as a user's
+ * would), then curl is stopped, which cancels the task (the door's disconnect policy). Node's fetch
+ * with a file-backed Blob uploads several times slower than curl on this machine, so the main run's
+ * `headersSeconds` says more about that client than about the server.
+ */
+async function curlFirstDelta(svc: Service, file: string): Promise<number> {
+  const t = performance.now();
+  const curl = spawn('curl', [
+    '-sN',
+    `${svc.url}/v1/audio/transcriptions`,
+    '-H',
+    `Authorization: Bearer ${svc.token}`,
+    '-F',
+    `file=@${file}`,
+    '-F',
+    'model=whisper-1',
+    '-F',
+    'stream=true',
+  ]);
+  let out = '';
+  try {
+    for await (const chunk of curl.stdout as AsyncIterable<Buffer>) {
+      out += chunk.toString();
+      if (out.includes('transcript.text.delta')) return seconds(t);
+    }
+    throw new Error(`curl ended without a delta: ${out.slice(0, 300)}`);
+  } finally {
+    curl.kill();
+  }
+}
+
 const speech = await longSpeech(minutes);
 log(`recording: ${speech.durationSeconds.toFixed(0)} s at ${speech.path}`);
 const svc = await startService(await mkdtemp(join(tmpdir(), 'earshot-bench-oai-')), env);
+const curlFirstDeltaSeconds: number[] = [];
+for (let i = 0; i < 3; i++) curlFirstDeltaSeconds.push(await curlFirstDelta(svc, speech.path));
+log(`curl: first delta after ${curlFirstDeltaSeconds.join(', ')} s`);
 const pid = svc.proc.pid as number;
 const samples: Sample[] = [];
 let sampling = true;
@@ -107,6 +143,7 @@ try {
     JSON.stringify({
       bench: 'openai-stream',
       audioSeconds: Math.round(speech.durationSeconds),
+      curlFirstDeltaSeconds,
       headersSeconds,
       firstDeltaSeconds,
       totalSeconds,
