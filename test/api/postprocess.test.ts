@@ -36,7 +36,7 @@ describe('post-processing API', () => {
         llmModel: 'fake-model',
         llmRetries: 1,
         llmRetryBaseMs: 10,
-        llmTimeoutMs: 2000,
+        llmTimeoutMs: 10_000, // never reached on a loaded machine: no test here is about the timeout
         shutdownGraceMs: 500,
       },
       tuning: { llmPollMs: 50 },

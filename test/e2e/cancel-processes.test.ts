@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LongSpeech, longSpeech, synthSpeech } from '../helpers/audio-fixtures.js';
+import { convert, type LongSpeech, longSpeech, synthSpeech } from '../helpers/audio-fixtures.js';
 import { childPids, processAlive, type Service, startService, waitForExit } from '../helpers/service/index.js';
 
 /** Generous for "promptly": a heartbeat (500 ms) plus killing the process, on a loaded machine. */
@@ -81,7 +81,8 @@ afterAll(async () => {
 describe('cancel stops the processes working on the task', () => {
   it('while ffmpeg is decoding a long recording: ffmpeg exits, the task is cancelled', async () => {
     const worker = await workerPid();
-    const task = await svc.upload(long.path);
+    // FLAC: a 16 kHz mono PCM WAV would be read without ffmpeg (decodeToPcm's readWavDirectly).
+    const task = await svc.upload(await convert(long.path, 'flac'));
     let ffmpeg: number | undefined;
     await svc.until(
       'ffmpeg decoding the recording',

@@ -26,7 +26,8 @@ describe('LlmClient', () => {
     llmBaseUrl: fake.url,
     llmApiKey: 'sk-test',
     llmModel: 'tiny-model',
-    llmTimeoutMs: 400,
+    // Long enough that a loaded machine never trips it; the timeout tests set their own.
+    llmTimeoutMs: 5000,
     llmRetries: 2,
     llmRetryBaseMs: 10,
     llmStream: true,
@@ -110,16 +111,16 @@ describe('LlmClient', () => {
   );
 
   it('lets a slow model that keeps streaming run past the timeout (the timeout is idle time)', async () => {
-    // 40-character pieces 60 ms apart: over 400 ms in all, never 400 ms silent.
-    fake.faults = [{ kind: 'slow', gapMs: 60 }];
-    const segments = Array.from({ length: 12 }, (_, id) => ({ id, text: `segment number ${id} of the test` }));
+    // 40-character pieces 80 ms apart: well over 1 s in all, never near 1 s silent.
+    fake.faults = [{ kind: 'slow', gapMs: 80 }];
+    const segments = Array.from({ length: 24 }, (_, id) => ({ id, text: `segment number ${id} of the test` }));
     const started = Date.now();
-    const answer = await new LlmClient(settings({ llmTimeoutMs: 400, llmRetries: 0 })).chat(
+    const answer = await new LlmClient(settings({ llmTimeoutMs: 1000, llmRetries: 0 })).chat(
       { ...request, user: JSON.stringify(segments) },
       new AbortController().signal,
     );
-    expect(answer.text).toContain(polishText(segments[11]?.text ?? ''));
-    expect(Date.now() - started).toBeGreaterThan(400);
+    expect(answer.text).toContain(polishText(segments[23]?.text ?? ''));
+    expect(Date.now() - started).toBeGreaterThan(1000);
     expect(fake.requests).toHaveLength(1);
   });
 
