@@ -187,7 +187,9 @@ async function setUp(backend: Backend): Promise<{ target: Target; producer: Prod
     };
   }
   const name = `earshot-bench-${suffix}`;
-  const queue = new Queue(name, { connection: redis() });
+  // BullMQ leaves a connection it was given open: it is quit here, or it would keep the bench alive.
+  const connection = redis();
+  const queue = new Queue(name, { connection });
   return {
     target: { backend, where: name },
     producer: {
@@ -197,6 +199,7 @@ async function setUp(backend: Backend): Promise<{ target: Target; producer: Prod
       close: async () => {
         await queue.obliterate({ force: true });
         await queue.close();
+        await connection.quit();
       },
     },
     tearDown: async () => {},
