@@ -33,15 +33,24 @@ export async function insertPlan(
   }
 }
 
-/** Inserts the chunk's row when absent; a second checkpoint of one chunk replaces the first. */
-export async function upsertCheckpoint(db: PgDb, q: PgQuery, taskId: string, c: ChunkCheckpoint): Promise<void> {
-  await q.run(
-    `INSERT INTO ${db.t.chunks} (task_id, idx, start_sample, end_sample, segments, attempt)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (task_id, idx) DO UPDATE SET start_sample = excluded.start_sample,
-       end_sample = excluded.end_sample, segments = excluded.segments, attempt = excluded.attempt`,
-    [taskId, c.index, c.startSample, c.endSample, JSON.stringify(c.segments), c.attempt],
-  );
+/**
+ * A CTE named `name` that stores checkpoint `c` for each task row of CTE `from` (none when the
+ * holder check left it empty): the chunk's row is inserted when absent, and a second checkpoint of
+ * one chunk replaces the first. Its parameters are checkpointParams(c), numbered from `first`
+ * (e.g. '$4').
+ */
+export function checkpointCte(db: PgDb, name: string, from: string, first: string): string {
+  const p = (i: number) => `$${Number(first.slice(1)) + i}`;
+  return `${name} AS (
+    INSERT INTO ${db.t.chunks} (task_id, idx, start_sample, end_sample, segments, attempt)
+    SELECT f.id, ${p(0)}::integer, ${p(1)}::bigint, ${p(2)}::bigint, ${p(3)}::jsonb, ${p(4)}::integer FROM ${from} f
+    ON CONFLICT (task_id, idx) DO UPDATE SET start_sample = excluded.start_sample,
+      end_sample = excluded.end_sample, segments = excluded.segments, attempt = excluded.attempt)`;
+}
+
+/** The parameters of checkpointCte, in order. */
+export function checkpointParams(c: ChunkCheckpoint): unknown[] {
+  return [c.index, c.startSample, c.endSample, JSON.stringify(c.segments), c.attempt];
 }
 
 export async function deletePlan(db: PgDb, q: PgQuery, taskId: string): Promise<void> {
@@ -55,6 +64,13 @@ export async function readPlan(db: PgDb, taskId: string): Promise<StoredPlan> {
     const chunks = await q.all(`SELECT * FROM ${db.t.chunks} WHERE task_id = $1 ORDER BY idx`, [taskId]);
     return { complete: task?.plan_complete === true, chunks: chunks.map(chunkFromRow) };
   });
+}
+
+/** A CTE named `name` that stores the transcript parameter `param` for each task row of CTE `from`. */
+export function transcriptCte(db: PgDb, name: string, from: string, param: string): string {
+  return `${name} AS (
+    INSERT INTO ${db.t.transcripts} (task_id, json) SELECT f.id, ${param}::jsonb FROM ${from} f
+    ON CONFLICT (task_id) DO UPDATE SET json = excluded.json)`;
 }
 
 export async function saveTranscript(db: PgDb, q: PgQuery, taskId: string, transcript: Transcript): Promise<void> {

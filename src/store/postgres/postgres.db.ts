@@ -97,12 +97,24 @@ export class PgDb implements PgQuery {
    * a transaction (after all its row locks), so it cannot take part in a deadlock.
    */
   async lockEvents(q: PgQuery): Promise<void> {
-    await q.run('SELECT pg_advisory_xact_lock(hashtext($1))', [this.keys.events]);
+    await q.run(`SELECT ${this.eventsLockSql}`);
   }
 
-  /** Serialises enqueues until commit, so the queue-bound count and the insert are one atomic step. */
-  async lockEnqueue(q: PgQuery): Promise<void> {
-    await q.run('SELECT pg_advisory_xact_lock(hashtext($1))', [this.keys.enqueue]);
+  /**
+   * The expression that takes the events lock, for statements that take it themselves (eventCte).
+   * The key is a literal: it is built from the schema name, which the constructor checked.
+   */
+  get eventsLockSql(): string {
+    return `pg_advisory_xact_lock(hashtext('${this.keys.events}'))`;
+  }
+
+  /**
+   * tx() holding the enqueue lock from the start: BEGIN and the lock go in one round trip (a simple
+   * query, which may hold two statements; the key is a literal built from the checked schema name).
+   * Every statement of `fn` then has a snapshot taken after the lock was granted.
+   */
+  txWithEnqueueLock<T>(fn: (q: PgQuery) => Promise<T>): Promise<T> {
+    return this.transaction(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('${this.keys.enqueue}'))`, fn);
   }
 
   /**

@@ -27,6 +27,28 @@ export async function appendEvent<T extends TaskEventType>(
   ]);
 }
 
+/**
+ * A CTE named `name` that appends one `type` event per row of the CTE `from` (a data-modifying CTE's
+ * RETURNING rows), for transitions made in one statement: one round trip and an implicit
+ * transaction instead of BEGIN, UPDATE, lock, INSERT, COMMIT. The events lock is taken per row
+ * through a LATERAL reference to that row, so only after the row's UPDATE took its row lock: the
+ * same order appendEvent keeps (row locks first, then the events lock, held to commit). `data` builds
+ * the payload from the row (see EVENT_DATA_SQL); `nowParam` is the statement's time parameter.
+ */
+export function eventCte(
+  db: PgDb,
+  name: string,
+  from: string,
+  type: TaskEventType,
+  data: (row: string) => string,
+  nowParam: string,
+): string {
+  return `${name} AS (
+    INSERT INTO ${db.t.events} (task_id, user_id, type, data, created_at)
+    SELECT r.id, r.user_id, '${type}', ${data('r')}, ${nowParam}
+    FROM ${from} r CROSS JOIN LATERAL (SELECT ${db.eventsLockSql} WHERE r.id IS NOT NULL) l)`;
+}
+
 export async function readEvents(
   db: PgDb,
   afterSeq: number,

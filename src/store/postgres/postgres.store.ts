@@ -1,4 +1,10 @@
-import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '../../core/artifact.js';
+import {
+  ARTIFACT_KINDS,
+  type Artifact,
+  type ArtifactKind,
+  type ArtifactProgress,
+  type ArtifactResult,
+} from '../../core/artifact.js';
 import { QueueFullError } from '../../core/errors/index.js';
 import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
@@ -30,6 +36,7 @@ import {
 import * as artifacts from './postgres.artifacts.js';
 import * as chunks from './postgres.chunks.js';
 import { PgDb, type PgQuery, type PgTables } from './postgres.db.js';
+import { EVENT_DATA_SQL } from './postgres.event-data.js';
 import * as events from './postgres.events.js';
 import * as reads from './postgres.reads.js';
 import * as users from './postgres.users.js';
@@ -43,6 +50,9 @@ export interface PostgresStoreOptions extends StoreOptions {
 
 /** Holder-only condition shared by every worker transition: $1 = task id, $2 = worker id. */
 const HELD = "id = $1 AND status = 'processing' AND lease_owner = $2";
+
+/** True for a row whose options ask for an artifact (requestedArtifacts in SQL: `options[kind] === true`). */
+const WANTS_ARTIFACTS_SQL = ARTIFACT_KINDS.map((k) => `options @> '{"${k}": true}'`).join(' OR ');
 
 /**
  * TaskStore on PostgreSQL. Claims lock their candidate row with `FOR UPDATE SKIP LOCKED`, so
@@ -94,28 +104,28 @@ export class PostgresTaskStore implements TaskStore {
 
   /**
    * The bound counts every queued task, including those waiting out a retry backoff; processing
-   * tasks do not count. A non-finite `maxQueued` (Infinity) disables it. Enqueues serialise on an
-   * advisory lock, so concurrent ones cannot overshoot the bound.
+   * tasks do not count. A non-finite `maxQueued` (Infinity) disables it. Bounded enqueues serialise
+   * on an advisory lock taken before the count's snapshot, so concurrent ones cannot overshoot the
+   * bound. The insert, the bound and the event are one statement.
    */
   async enqueue(task: NewTask, maxQueued: number): Promise<Task> {
-    return this.db.tx(async (q) => {
-      const now = this.opts.now();
-      if (Number.isFinite(maxQueued)) {
-        await this.db.lockEnqueue(q);
-        const queued = await q.get(`SELECT count(*) AS n FROM ${this.t.tasks} WHERE status = 'queued'`);
-        if (Number(queued?.n) >= maxQueued) throw new QueueFullError();
-      }
-      const row = await q.get(
-        `INSERT INTO ${this.t.tasks} (id, user_id, status, stage, priority, source_name, media_path, media_bytes,
+    const now = this.opts.now();
+    const bounded = Number.isFinite(maxQueued);
+    const sql = `WITH ins AS (
+         INSERT INTO ${this.t.tasks} (id, user_id, status, stage, priority, source_name, media_path, media_bytes,
            options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at)
-         VALUES ($1, $2, 'queued', 'waiting', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, 0, $10, $10)
-         RETURNING *`,
-        insertParams(task, now, task.durationSeconds),
-      );
-      const created = taskFromRow(row as Row);
-      await this.event(q, created, 'created', createdData(created), now);
-      return created;
-    });
+         SELECT $1::text, $2::text, 'queued', 'waiting', $3::integer, $4::text, $5::text, $6::bigint, $7::jsonb,
+           $8::text, 0, $9::integer, $10::bigint, $11::double precision, 0, $10::bigint, $10::bigint
+         WHERE ${bounded ? `(SELECT count(*) FROM ${this.t.tasks} WHERE status = 'queued') < $12` : 'TRUE'}
+         RETURNING *),
+       ${events.eventCte(this.db, 'ev', 'ins', 'created', EVENT_DATA_SQL.created, '$10::bigint')}
+       SELECT * FROM ins`;
+    const params = insertParams(task, now, task.durationSeconds);
+    const row = bounded
+      ? await this.db.txWithEnqueueLock((q) => q.get(sql, [...params, maxQueued]))
+      : await this.db.get(sql, params);
+    if (!row) throw new QueueFullError();
+    return taskFromRow(row);
   }
 
   /** See TaskStore.addFinished; one transaction, never bound by maxQueued (it never queues). */
@@ -156,28 +166,29 @@ export class PostgresTaskStore implements TaskStore {
 
   // --- worker transitions ---
 
-  /** Also clears the previous attempt's error and speed, sets stage 'decoding' and appends a progress event. */
+  /**
+   * Also clears the previous attempt's error and speed, sets stage 'decoding' and appends a progress
+   * event. One statement.
+   */
   async claim(workerId: string, leaseMs: number): Promise<Task | null> {
-    return this.db.tx(async (q) => {
-      const now = this.opts.now();
-      // SKIP LOCKED: a row another claimer is taking is passed over, not waited for; a row it already
-      // took no longer matches status = 'queued' when re-checked, so each task goes to one claimer.
-      const row = await q.get(
-        `WITH next AS (
-           SELECT id FROM ${this.t.tasks} WHERE status = 'queued' AND run_at <= $1
-           ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+    const now = this.opts.now();
+    // SKIP LOCKED: a row another claimer is taking is passed over, not waited for; a row it already
+    // took no longer matches status = 'queued' when re-checked, so each task goes to one claimer.
+    const row = await this.db.get(
+      `WITH next AS (
+         SELECT id FROM ${this.t.tasks} WHERE status = 'queued' AND run_at <= $1
+         ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+       claimed AS (
          UPDATE ${this.t.tasks} t SET status = 'processing', stage = 'decoding', attempts = t.attempts + 1,
            lease_owner = $2, lease_expires_at = $3, started_at = $1, finished_at = NULL,
            error_code = NULL, error_message = NULL, speed = NULL, updated_at = $1
          FROM next WHERE t.id = next.id
-         RETURNING t.*`,
-        [now, workerId, now + leaseMs],
-      );
-      if (!row) return null;
-      const task = taskFromRow(row);
-      await this.event(q, task, 'progress', progressData(task), now);
-      return task;
-    });
+         RETURNING t.*),
+       ${events.eventCte(this.db, 'ev', 'claimed', 'progress', EVENT_DATA_SQL.progress, '$1')}
+       SELECT * FROM claimed`,
+      [now, workerId, now + leaseMs],
+    );
+    return row ? taskFromRow(row) : null;
   }
 
   /** Succeeds for the holder even after the lease time passed, as long as no sweep reclaimed it yet. */
@@ -190,31 +201,28 @@ export class PostgresTaskStore implements TaskStore {
     return n === 1;
   }
 
-  /** `durationSeconds` and `speed` left undefined keep their stored values. */
+  /** `durationSeconds` and `speed` left undefined keep their stored values. One statement. */
   async reportProgress(id: string, workerId: string, progress: ProgressUpdate): Promise<boolean> {
-    return this.db.tx(async (q) => {
-      const now = this.opts.now();
-      const row = await q.get(
-        `UPDATE ${this.t.tasks} SET stage = $3, done_seconds = $4,
+    const row = await this.db.get(
+      `WITH updated AS (
+         UPDATE ${this.t.tasks} SET stage = $3, done_seconds = $4,
            duration_seconds = coalesce($5::double precision, duration_seconds),
            speed = CASE WHEN $6::boolean THEN $7::double precision ELSE speed END, updated_at = $8
-         WHERE ${HELD} RETURNING *`,
-        [
-          id,
-          workerId,
-          progress.stage,
-          progress.doneSeconds,
-          progress.durationSeconds ?? null,
-          progress.speed !== undefined,
-          progress.speed ?? null,
-          now,
-        ],
-      );
-      if (!row) return false;
-      const task = taskFromRow(row);
-      await this.event(q, task, 'progress', progressData(task), now);
-      return true;
-    });
+         WHERE ${HELD} RETURNING *),
+       ${events.eventCte(this.db, 'ev', 'updated', 'progress', EVENT_DATA_SQL.progress, '$8::bigint')}
+       SELECT id FROM updated`,
+      [
+        id,
+        workerId,
+        progress.stage,
+        progress.doneSeconds,
+        progress.durationSeconds ?? null,
+        progress.speed !== undefined,
+        progress.speed ?? null,
+        this.opts.now(),
+      ],
+    );
+    return row !== undefined;
   }
 
   /**
@@ -238,38 +246,48 @@ export class PostgresTaskStore implements TaskStore {
     return chunks.readPlan(this.db, id);
   }
 
-  /** Inserts the chunk's plan row when absent; a second checkpoint of one chunk replaces the first. */
+  /**
+   * Inserts the chunk's plan row when absent; a second checkpoint of one chunk replaces the first.
+   * One statement: the UPDATE both checks the lease and locks the row, so a concurrent cancel or
+   * delete (which drop the chunks) waits for this checkpoint or makes it fail.
+   */
   async checkpointChunk(id: string, workerId: string, checkpoint: ChunkCheckpoint): Promise<boolean> {
-    return this.db.tx(async (q) => {
-      const now = this.opts.now();
-      // The UPDATE both checks the lease and locks the row, so a concurrent cancel or delete (which
-      // drop the chunks) waits for this checkpoint or makes it fail.
-      const row = await q.get(`UPDATE ${this.t.tasks} SET updated_at = $3 WHERE ${HELD} RETURNING *`, [
-        id,
-        workerId,
-        now,
-      ]);
-      if (!row) return false;
-      await chunks.upsertCheckpoint(this.db, q, id, checkpoint);
-      await this.event(q, taskFromRow(row), 'segment', segmentData(checkpoint), now);
-      return true;
-    });
+    const row = await this.db.get(
+      `WITH held AS (UPDATE ${this.t.tasks} SET updated_at = $3 WHERE ${HELD} RETURNING *),
+       ${chunks.checkpointCte(this.db, 'chunk', 'held', '$4')},
+       ${events.eventCte(this.db, 'ev', 'held', 'segment', () => '$9::jsonb', '$3::bigint')}
+       SELECT id FROM held`,
+      [id, workerId, this.opts.now(), ...chunks.checkpointParams(checkpoint), JSON.stringify(segmentData(checkpoint))],
+    );
+    return row !== undefined;
   }
 
   /**
    * done_seconds becomes the duration (the probed one, else the transcript's, which also fills a
-   * missing duration). Checkpoints are kept.
+   * missing duration). Checkpoints are kept. A task whose options ask for no artifact (the usual
+   * case) completes in one statement; otherwise, and when the lease is not held, in a transaction
+   * that also queues its artifacts.
    */
   async complete(id: string, workerId: string, transcript: Transcript): Promise<boolean> {
+    const now = this.opts.now();
+    const set = `status = 'succeeded', stage = 'done',
+      duration_seconds = coalesce(duration_seconds, $3), done_seconds = coalesce(duration_seconds, $3),
+      finished_at = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4`;
+    const fast = await this.db.get(
+      `WITH done AS (UPDATE ${this.t.tasks} SET ${set} WHERE ${HELD} AND NOT (${WANTS_ARTIFACTS_SQL}) RETURNING *),
+       ${chunks.transcriptCte(this.db, 'tr', 'done', '$5')},
+       ${events.eventCte(this.db, 'ev', 'done', 'done', EVENT_DATA_SQL.done, '$4::bigint')}
+       SELECT id FROM done`,
+      [id, workerId, transcript.duration, now, JSON.stringify(transcript)],
+    );
+    if (fast) return true;
     return this.db.tx(async (q) => {
-      const now = this.opts.now();
-      const row = await q.get(
-        `UPDATE ${this.t.tasks} SET status = 'succeeded', stage = 'done',
-           duration_seconds = coalesce(duration_seconds, $3), done_seconds = coalesce(duration_seconds, $3),
-           finished_at = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4
-         WHERE ${HELD} RETURNING *`,
-        [id, workerId, transcript.duration, now],
-      );
+      const row = await q.get(`UPDATE ${this.t.tasks} SET ${set} WHERE ${HELD} RETURNING *`, [
+        id,
+        workerId,
+        transcript.duration,
+        now,
+      ]);
       if (!row) return false;
       await chunks.saveTranscript(this.db, q, id, transcript);
       const task = taskFromRow(row);
