@@ -22,8 +22,7 @@ import * as reads from './postgres.reads.js';
 /**
  * Artifact transitions on PostgreSQL. Each takes the transaction it runs in; runner transitions
  * are one conditional statement (holder only), so they need no row lock beyond the UPDATE's own.
- * Every change of state then appends an `artifact` event to its task's log, as the transaction's
- * last step (see PgDb.lockEvents).
+ * Every change of state then appends an `artifact` event to its task's log in the same transaction.
  */
 
 /** Holder-only condition: $1 = task id, $2 = kind, $3 = worker id. */
@@ -59,7 +58,7 @@ async function insertQueued(
   return row ? artifactFromRow(row) : null;
 }
 
-/** Appends the artifact's `artifact` event to its task's log; the last step of its transaction. */
+/** Appends the artifact's `artifact` event to its task's log, in the caller's transaction. */
 export async function logEvent(db: PgDb, q: PgQuery, artifact: Artifact, now: number, userId?: string): Promise<void> {
   const owner = userId ?? (await q.get(`SELECT user_id FROM ${db.t.tasks} WHERE id = $1`, [artifact.taskId]))?.user_id;
   if (typeof owner !== 'string') return;

@@ -34,7 +34,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export class PgDb implements PgQuery {
   readonly t: PgTables;
   private readonly pool: pg.Pool;
-  private readonly keys: { migrate: string; events: string; enqueue: string; artifacts: string };
+  private readonly keys: { migrate: string; sequence: string; enqueue: string; artifacts: string };
   private closed = false;
 
   constructor(connectionString: string, schema: string, opts: { poolSize?: number; log?: StoreLogger }) {
@@ -53,7 +53,7 @@ export class PgDb implements PgQuery {
     };
     this.keys = {
       migrate: `earshot:migrate:${schema}`,
-      events: `earshot:events:${schema}`,
+      sequence: `earshot:sequence:${schema}`,
       enqueue: `earshot:enqueue:${schema}`,
       artifacts: `earshot:artifacts:${schema}`,
     };
@@ -91,30 +91,14 @@ export class PgDb implements PgQuery {
   }
 
   /**
-   * Serialises event inserts until commit. seq comes from an identity sequence, and sequence values
-   * are handed out at insert time, not at commit: without this lock, seq 11 could become visible
-   * before seq 10, and an SSE client resuming after 11 would never see 10. Taken as the last step of
-   * a transaction (after all its row locks), so it cannot take part in a deadlock.
-   */
-  async lockEvents(q: PgQuery): Promise<void> {
-    await q.run(`SELECT ${this.eventsLockSql}`);
-  }
-
-  /**
-   * The expression that takes the events lock, for statements that take it themselves (eventCte).
-   * The key is a literal: it is built from the schema name, which the constructor checked.
-   */
-  get eventsLockSql(): string {
-    return `pg_advisory_xact_lock(hashtext('${this.keys.events}'))`;
-  }
-
-  /**
-   * tx() holding the enqueue lock from the start: BEGIN and the lock go in one round trip (a simple
-   * query, which may hold two statements; the key is a literal built from the checked schema name).
+   * tx() holding advisory lock `key` from the start: BEGIN and the lock go in one round trip (a
+   * simple query may hold two statements; the key is a literal built from the checked schema name).
    * Every statement of `fn` then has a snapshot taken after the lock was granted.
+   * - 'enqueue': the queue-bound count and the insert are one atomic step.
+   * - 'sequence': one event sequencer at a time (see postgres.events.ts).
    */
-  txWithEnqueueLock<T>(fn: (q: PgQuery) => Promise<T>): Promise<T> {
-    return this.transaction(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('${this.keys.enqueue}'))`, fn);
+  txWithLock<T>(key: 'enqueue' | 'sequence', fn: (q: PgQuery) => Promise<T>): Promise<T> {
+    return this.transaction(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('${this.keys[key]}'))`, fn);
   }
 
   /**

@@ -57,7 +57,9 @@ const WANTS_ARTIFACTS_SQL = ARTIFACT_KINDS.map((k) => `options @> '{"${k}": true
 /**
  * TaskStore on PostgreSQL. Claims lock their candidate row with `FOR UPDATE SKIP LOCKED`, so
  * concurrent claimers each take a different task without waiting for each other. Worker
- * transitions are one conditional UPDATE (holder only) plus their event, in one transaction; user
+ * transitions are one conditional UPDATE (holder only) plus their event, in one transaction, and
+ * the frequent ones (enqueue, claim, progress, checkpoint, complete) are one statement. No
+ * transition waits for another's commit: events are numbered after commit (postgres.events.ts). User
  * transitions lock the visible row first (`FOR UPDATE`) because their outcome depends on its state.
  * Timestamps come from the injected clock, not the database's, so both adapters behave alike.
  */
@@ -122,7 +124,7 @@ export class PostgresTaskStore implements TaskStore {
        SELECT * FROM ins`;
     const params = insertParams(task, now, task.durationSeconds);
     const row = bounded
-      ? await this.db.txWithEnqueueLock((q) => q.get(sql, [...params, maxQueued]))
+      ? await this.db.txWithLock('enqueue', (q) => q.get(sql, [...params, maxQueued]))
       : await this.db.get(sql, params);
     if (!row) throw new QueueFullError();
     return taskFromRow(row);
@@ -508,7 +510,7 @@ export class PostgresTaskStore implements TaskStore {
     return updated;
   }
 
-  /** Appends an event; always the last step of its transaction (see PgDb.lockEvents). */
+  /** Appends an event (numbered after commit: see postgres.events.ts). */
   private event<T extends TaskEventType>(
     q: PgQuery,
     task: Task,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './context.js';
-import { BOB, checkpoint, must, transcript } from './fixtures.js';
+import { BOB, checkpoint, LEASE, must, transcript } from './fixtures.js';
 
 /** The event log: cursor reads, filters and pruning. */
 export function eventsConformance(ctx: ConformanceContext): void {
@@ -34,6 +34,51 @@ export function eventsConformance(ctx: ConformanceContext): void {
       expect((await store.readEvents(0, 100, { taskId: a.id, userId: 'bob' })).length).toBe(0);
       expect((await store.readEvents(cursor, 100, { taskId: a.id })).map((e) => e.type)).toEqual(['segment', 'done']);
       expect(await store.readEvents(must(seqs.at(-1)), 100)).toEqual([]);
+    });
+
+    it('a reader following the log with a cursor sees every event once, each task in order, while writers commit at once', async () => {
+      const { enqueue, open } = ctx;
+      // Several instances write at once (each its own connections, as separate workers are), while a
+      // reader polls after its cursor as the event-log poller does. Nothing may be skipped: an event
+      // that commits after the reader moved past a higher seq would be lost to it for good.
+      const writers = Array.from({ length: 4 }, () => open());
+      const reader = open();
+      const tasks = await Promise.all(Array.from({ length: 12 }, () => enqueue()));
+      let cursor = await reader.latestEventSeq();
+      const seen: { taskId: string; type: string; seq: number }[] = [];
+      let writing = true;
+      const follow = (async () => {
+        for (;;) {
+          const done = !writing; // read once more after the writers finished
+          const batch = await reader.readEvents(cursor, 7);
+          for (const e of batch) seen.push({ taskId: e.taskId, type: e.type, seq: e.seq });
+          if (batch.length > 0) cursor = must(batch.at(-1)).seq;
+          else if (done) return;
+        }
+      })();
+      await Promise.all(
+        writers.map(async (w, i) => {
+          for (let n = 0; n < 3; n++) {
+            const task = must(await w.claim(`w${i}`, LEASE));
+            for (let c = 0; c < 3; c++) expect(await w.checkpointChunk(task.id, `w${i}`, checkpoint(c, 1))).toBe(true);
+            expect(await w.complete(task.id, `w${i}`, transcript)).toBe(true);
+          }
+        }),
+      );
+      writing = false;
+      await follow;
+
+      expect(seen.length).toBe(tasks.length * 5);
+      expect(new Set(seen.map((e) => e.seq)).size).toBe(seen.length);
+      for (const t of tasks) {
+        expect(seen.filter((e) => e.taskId === t.id).map((e) => e.type)).toEqual([
+          'progress',
+          'segment',
+          'segment',
+          'segment',
+          'done',
+        ]);
+      }
     });
 
     it('latestEventSeq is 0 for an empty log', async () => {
