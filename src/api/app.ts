@@ -14,7 +14,8 @@ import { EventHub } from '../services/events/event-hub.js';
 import { createOutboundAgent } from '../services/net-guard.js';
 import { type ProbeFn, TaskService } from '../services/task.service.js';
 import { TaskWaitService } from '../services/task-wait.service.js';
-import { WebhookSender } from '../services/webhooks.js';
+import { WebhookService } from '../services/webhook.service.js';
+import { WebhookSender } from '../services/webhook-sender.js';
 import type { TaskStore } from '../store/task.store.js';
 import type { SupervisorView } from '../worker/supervisor.types.js';
 import type { ApiContext } from './context.js';
@@ -34,6 +35,7 @@ import { openAiRoutes } from './routes/v1/openai/openai.routes.js';
 import { realtimeRoutes } from './routes/v1/realtime.routes.js';
 import { taskContentRoutes } from './routes/v1/task-content.routes.js';
 import { taskRoutes } from './routes/v1/tasks.routes.js';
+import { webhookRoutes } from './routes/v1/webhook.routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -52,8 +54,6 @@ export interface AppDeps {
   /** Tuning knobs tests turn down; production uses the defaults. */
   tuning?: {
     eventPollMs?: number;
-    webhookRetryBaseMs?: number;
-    webhookTimeoutMs?: number;
     syncWaitTimeoutMs?: number;
     /** How often an idle post-processing runner looks for queued summaries and polishes. */
     llmPollMs?: number;
@@ -72,8 +72,8 @@ const redactUrl = (url: string): string => url.replace(/([?&](?:access_)?token=)
  * Builds the HTTP API (not listening yet). Throws at once for an unsafe configuration
  * (EARSHOT_AUTH=none on a non-loopback host). Starting (`ready`/`listen`) creates the `local` user
  * in auth=none mode and starts the event hub and, with an LLM server configured, the summary/polish
- * runner; `close()` ends open event streams and waits (runs in flight up to the shutdown grace), webhooks
- * in flight included, so it never hangs on a client.
+ * runner and the webhook sender; `close()` ends open event streams and waits (runs in flight up to the
+ * shutdown grace, webhook tries up to their time limit), so it never hangs on a client.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, store } = deps;
@@ -99,13 +99,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     heartbeatMs: config.sseHeartbeatMs,
     retentionMs: config.eventRetentionMs,
   });
-  const webhooks = new WebhookSender({
-    allowPrivate: config.allowPrivateNetworks,
-    dispatcher: outbound,
-    log: log.child({ component: 'webhooks' }),
-    ...(tuning.webhookRetryBaseMs === undefined ? {} : { baseDelayMs: tuning.webhookRetryBaseMs }),
-    ...(tuning.webhookTimeoutMs === undefined ? {} : { timeoutMs: tuning.webhookTimeoutMs }),
-  });
+  const webhooks = new WebhookSender({ config, store, dispatcher: outbound, log });
   const live = new LiveGateway({
     config,
     log: log.child({ component: 'live' }),
@@ -118,10 +112,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     sseClients: () => hub.subscriberCount,
     liveSessions: () => live.size,
     liveBufferedBytes: () => live.bufferedBytes,
-    webhooksPending: () => webhooks.pending,
   });
   hub.addListener(metrics.onEvent);
-  hub.addListener(webhooks.onEvent);
+  // A task ended: the store wrote its callback's delivery with the event, so look for it now.
+  hub.addListener(({ event }) => {
+    if (event.type === 'done' || event.type === 'error') webhooks.wake();
+  });
   // Summaries and polishes run in this process (LLM calls are I/O), only when a server is configured:
   // without one, nothing is ever sent anywhere.
   const postprocess = llmEnabled(config)
@@ -138,6 +134,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   deps.supervisor?.onTasksChanged?.(() => {
     hub.nudge();
     postprocess?.wake();
+    webhooks.wake();
   });
 
   const ctx: ApiContext = {
@@ -165,6 +162,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         tuning.syncWaitTimeoutMs ?? Math.min(10 * 60_000, timeBudgetSeconds(config, config.syncMaxSeconds) * 1000),
     }),
     streams: new EventStreamService({ store, hub, log }),
+    webhooks: new WebhookService({ config, store }),
     metrics,
     supervisor: deps.supervisor,
     state: { shuttingDown: false },
@@ -180,16 +178,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (config.auth === 'none') localUser = await ensureLocalUser(store);
     await hub.start();
     postprocess?.start();
+    webhooks.start();
   });
   // Before the HTTP server closes: SSE streams and ?wait=true requests would otherwise hold it open.
   app.addHook('preClose', async () => {
     ctx.state.shuttingDown = true;
     live.shutdown();
-    await Promise.all([hub.stop(), postprocess?.stop(config.shutdownGraceMs)]);
+    await Promise.all([hub.stop(), postprocess?.stop(config.shutdownGraceMs), webhooks.stop()]);
     connections.closeIdle();
   });
   app.addHook('onClose', async () => {
-    await webhooks.close();
     await outbound.destroy();
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -234,6 +232,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await scope.register(taskContentRoutes(ctx));
     await scope.register(artifactRoutes(ctx));
     await scope.register(eventRoutes(ctx));
+    await scope.register(webhookRoutes(ctx));
     await scope.register(capabilityRoutes(ctx));
     await scope.register(realtimeRoutes(ctx, live, () => hub.nudge()));
     await scope.register(openAiRoutes(ctx));

@@ -4,6 +4,7 @@ import type { ArtifactService } from '../services/artifact.service.js';
 import type { EventStreamService } from '../services/event-stream.service.js';
 import type { TaskService } from '../services/task.service.js';
 import type { TaskWaitService } from '../services/task-wait.service.js';
+import type { WebhookService } from '../services/webhook.service.js';
 import type { TaskStore } from '../store/task.store.js';
 import type { SupervisorView } from '../worker/supervisor.types.js';
 import type { Metrics } from './plugins/metrics.js';
@@ -20,6 +21,8 @@ export interface ApiContext {
   waits: TaskWaitService;
   /** Server-Sent Events: snapshot, replay, live. */
   streams: EventStreamService;
+  /** Task callbacks' delivery log and the caller's signing secret. */
+  webhooks: WebhookService;
   metrics: Metrics;
   supervisor: SupervisorView | undefined;
   /** Flipped when the server starts closing; /ready then answers 503. */

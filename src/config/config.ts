@@ -299,6 +299,31 @@ export const SETTINGS = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'Log level.',
   },
+  webhookMaxAttempts: {
+    env: 'EARSHOT_WEBHOOK_MAX_ATTEMPTS',
+    schema: int(1, 100).default(10),
+    doc: 'Tries of one task callback (`callback_url`) before its delivery is marked failed.',
+  },
+  webhookTimeoutMs: {
+    env: 'EARSHOT_WEBHOOK_TIMEOUT_MS',
+    schema: int(100, 600_000).default(10_000),
+    doc: 'Time limit of one callback try (connect and answer); longer counts as a failed try.',
+  },
+  webhookBaseDelayMs: {
+    env: 'EARSHOT_WEBHOOK_BASE_DELAY_MS',
+    schema: int(1).default(5_000),
+    doc: 'Wait after the first failed callback try; doubled after each further one (at most a day).',
+  },
+  webhookPollMs: {
+    env: 'EARSHOT_WEBHOOK_POLL_MS',
+    schema: int(10).default(2_000),
+    doc: 'Longest an idle server waits before it looks for callbacks to send (it looks at once when a task it knows of ends, and when a retry falls due).',
+  },
+  webhookConcurrency: {
+    env: 'EARSHOT_WEBHOOK_CONCURRENCY',
+    schema: int(1, 256).default(8),
+    doc: 'Callbacks one server sends at once.',
+  },
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

@@ -3,6 +3,7 @@ import { TASK_EVENT_TYPES, type TaskEvent, type TaskEventType } from '../core/ev
 import type { Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
 import type { Segment } from '../core/transcript.js';
 import type { Role, User } from '../core/user.js';
+import type { WebhookDelivery, WebhookDeliveryStatus, WebhookEventType } from '../core/webhook.js';
 import type { ChunkRow } from './task.store.js';
 
 /**
@@ -122,4 +123,25 @@ export function artifactFromRow(r: Row): Artifact {
 /** A stored artifact result: JSON text (SQLite) or parsed jsonb (PostgreSQL). */
 export function artifactResultFromRow<T>(r: Row): T {
   return json<T>(r.json);
+}
+
+export function webhookDeliveryFromRow(r: Row): WebhookDelivery {
+  return {
+    id: str(r.id),
+    taskId: str(r.task_id),
+    userId: str(r.user_id),
+    eventType: str(r.event_type) as WebhookEventType,
+    url: str(r.url),
+    status: str(r.status) as WebhookDeliveryStatus,
+    attempts: num(r.attempts),
+    runAt: num(r.run_at),
+    leaseOwner: strOrNull(r.lease_owner),
+    leaseExpiresAt: numOrNull(r.lease_expires_at),
+    lastHttpStatus: numOrNull(r.last_http_status),
+    lastError: strOrNull(r.last_error),
+    createdAt: num(r.created_at),
+    lastAttemptAt: numOrNull(r.last_attempt_at),
+    finishedAt: numOrNull(r.finished_at),
+    updatedAt: num(r.updated_at),
+  };
 }

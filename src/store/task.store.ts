@@ -4,6 +4,7 @@ import type { TaskEvent, TaskEventType } from '../core/event.js';
 import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
 import type { Role, User } from '../core/user.js';
+import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../core/webhook.js';
 
 /** Which tasks a caller may see: one user's, or (admin) everybody's. */
 export type Scope = { userId: string } | { admin: true };
@@ -189,6 +190,51 @@ export interface TaskStore {
   latestEventSeq(): Promise<number>;
   /** Drops events older than `olderThan` (ms epoch) and all but the newest `keep`. Returns rows removed. */
   pruneEvents(olderThan: number, keep: number): Promise<number>;
+
+  // --- webhook outbox (task-finished callbacks) ---
+  // The store itself writes one `pending` delivery per `done` or `error` event of a task that has a
+  // callback_url, in the transaction that logs the event, so a finished task never loses its
+  // callback to a crash. Deliveries go with their task when it is deleted.
+  /**
+   * The user's signing secret (`whsec_…`). Users get one at creation; one created before secrets
+   * existed gets it here, on first use. Null for an unknown user.
+   */
+  webhookSecret(userId: string): Promise<string | null>;
+  /** Replaces the user's signing secret; the new one, or null for an unknown user. */
+  rotateWebhookSecret(userId: string): Promise<string | null>;
+  /**
+   * Atomically takes up to `limit` claimable deliveries for `owner`, oldest due first: pending ones
+   * due (runAt <= now), and sending ones whose lease expired (their sender died; that try counts).
+   * Each becomes `sending` with a try counted and a lease of `leaseMs`. Expired ones without tries
+   * left under `policy` become `failed` instead. Concurrent claimers never take the same delivery.
+   */
+  claimWebhookDeliveries(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    policy: WebhookRetryPolicy,
+  ): Promise<WebhookDelivery[]>;
+  /** sending -> delivered, recording the answer's status. Null when `owner` no longer holds the lease. */
+  completeWebhookDelivery(id: string, owner: string, httpStatus: number): Promise<WebhookDelivery | null>;
+  /**
+   * A try failed: back to `pending` at now + backoff while `policy` leaves tries and the failure is
+   * not final, else `failed`. Records the status and error either way. Null when the lease is not held.
+   */
+  failWebhookDelivery(
+    id: string,
+    owner: string,
+    failure: WebhookFailure,
+    policy: WebhookRetryPolicy,
+  ): Promise<WebhookDelivery | null>;
+  /** A task's deliveries, oldest first, at most `limit`. Not scoped: check the task first. */
+  listWebhookDeliveries(taskId: string, limit: number): Promise<WebhookDelivery[]>;
+  /**
+   * When a delivery next becomes claimable: the earliest runAt of pending ones and lease expiry of
+   * sending ones (possibly in the past). Null when none is waiting.
+   */
+  nextWebhookDueAt(): Promise<number | null>;
+  /** Deliveries by status (every status present). */
+  countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>>;
 }
 
 export type { TaskEvent, TaskEventType };

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupervisorView } from '../../src/worker/supervisor.types.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -244,63 +242,5 @@ describe('?wait=true', () => {
     const body: Json = await json(await pending);
     expect(body.transcript).toBeNull();
     expect(body.task).toMatchObject({ status: 'failed', error: { code: 'bad_audio', message: 'nope' } });
-  });
-});
-
-describe('webhooks', () => {
-  let receiver: Server | undefined;
-  afterEach(async () => {
-    receiver?.closeAllConnections();
-    await new Promise((r) => (receiver ? receiver.close(r) : r(null)));
-  });
-
-  async function listen(handler: (req: IncomingMessage, body: string) => number): Promise<string> {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        res.writeHead(handler(req, body));
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => receiver?.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  }
-
-  it('POSTs {id,status} when a task succeeds, retrying after a failed delivery', async () => {
-    const deliveries: Array<{ body: Json; type: string | undefined }> = [];
-    const url = await listen((req, body) => {
-      deliveries.push({ body: JSON.parse(body), type: req.headers['content-type'] });
-      return deliveries.length === 1 ? 500 : 204;
-    });
-    s = await startServer({ config: { allowPrivateNetworks: true } });
-    const t = await upload(s, 'alice', { callback_url: url });
-    expect(t.callback_url).toBe(url);
-    await work(s.store, t.id);
-    await until(() => deliveries.length >= 2);
-    expect(deliveries.map((d) => d.body)).toEqual([
-      { id: t.id, status: 'succeeded' },
-      { id: t.id, status: 'succeeded' },
-    ]);
-    expect(deliveries[0]?.type).toBe('application/json');
-  });
-
-  it('reports failed tasks and gives up after 5 tries', async () => {
-    const deliveries: Json[] = [];
-    const url = await listen((_req, body) => {
-      deliveries.push(JSON.parse(body));
-      return 503;
-    });
-    s = await startServer({ config: { allowPrivateNetworks: true }, tuning: { webhookRetryBaseMs: 10 } });
-    const t = await upload(s, 'alice', { callback_url: url });
-    const wid = await work(s.store, t.id, 'claimed');
-    await s.store.fail(t.id, wid, { code: 'bad_audio', message: 'not audio', retryable: false });
-    await until(() => deliveries.length >= 5);
-    expect(deliveries[0]).toEqual({ id: t.id, status: 'failed' });
-    // No sixth try: the metrics show nothing pending once the sender has given up.
-    await until(async () => /earshot_webhooks_pending 0/.test(await (await fetch(`${s.url}/metrics`)).text()));
-    expect(deliveries).toHaveLength(5);
   });
 });

@@ -52,7 +52,17 @@ const DEFAULT_USERS: Array<{ name: string; role?: Role }> = [
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'earshot-api-'));
   const config = loadConfig(
-    { dataDir, host: '127.0.0.1', port: 0, workers: 0, logLevel: 'silent', ...opts.config },
+    {
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      workers: 0,
+      logLevel: 'silent',
+      // Quick webhook retries, and an idle sender that looks often.
+      webhookBaseDelayMs: 50,
+      webhookPollMs: 200,
+      ...opts.config,
+    },
     {}, // ignore the environment: tests must not depend on the machine's EARSHOT_* variables
   );
   const store = createStore(path.join(dataDir, 'earshot.db'));
@@ -70,7 +80,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     config,
     store,
     log,
-    tuning: { eventPollMs: 50, webhookRetryBaseMs: 50, ...opts.tuning },
+    tuning: { eventPollMs: 50, ...opts.tuning },
     webRoot: opts.webRoot ?? null,
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
     ...(opts.probe ? { probe: opts.probe } : {}),

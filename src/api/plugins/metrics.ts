@@ -16,7 +16,6 @@ export interface MetricsDeps {
   liveSessions?: () => number;
   /** Live audio received and not yet recognised, bytes. */
   liveBufferedBytes?: () => number;
-  webhooksPending: () => number;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -122,10 +121,15 @@ export function createMetrics(deps: MetricsDeps) {
   });
   new Gauge({
     name: 'earshot_webhooks_pending',
-    help: 'Webhook deliveries queued, backing off or in flight.',
+    help: 'Task callbacks waiting to be sent, backing off or being sent, by every server sharing the store.',
     registers: [registry],
-    collect() {
-      this.set(deps.webhooksPending());
+    async collect() {
+      try {
+        const counts = await withTimeout(deps.store.countWebhookDeliveries(), 2_000);
+        this.set(counts.pending + counts.sending);
+      } catch (err) {
+        deps.log.warn({ err }, 'metrics: counting webhook deliveries failed');
+      }
     },
   });
 

@@ -10,6 +10,7 @@ import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.j
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
+import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../../core/webhook.js';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
 import { type Row, taskFromRow } from '../task.rows.js';
 import type {
@@ -40,6 +41,7 @@ import { EVENT_DATA_SQL } from './postgres.event-data.js';
 import * as events from './postgres.events.js';
 import * as reads from './postgres.reads.js';
 import * as users from './postgres.users.js';
+import * as webhooks from './postgres.webhooks.js';
 
 export interface PostgresStoreOptions extends StoreOptions {
   /** Schema holding the tables (created by migrate()); default 'earshot'. */
@@ -519,6 +521,51 @@ export class PostgresTaskStore implements TaskStore {
     now: number,
   ): Promise<void> {
     return events.appendEvent(this.db, q, task, type, data, now);
+  }
+
+  // --- webhook outbox ---
+
+  async webhookSecret(userId: string): Promise<string | null> {
+    return webhooks.secret(this.db, userId);
+  }
+
+  async rotateWebhookSecret(userId: string): Promise<string | null> {
+    return webhooks.rotate(this.db, userId);
+  }
+
+  /** Rows are taken with SKIP LOCKED: servers claiming at once never wait for, or take, each other's. */
+  async claimWebhookDeliveries(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    policy: WebhookRetryPolicy,
+  ): Promise<WebhookDelivery[]> {
+    return this.db.tx((q) => webhooks.claim(this.db, q, owner, leaseMs, limit, policy, this.opts.now()));
+  }
+
+  async completeWebhookDelivery(id: string, owner: string, httpStatus: number): Promise<WebhookDelivery | null> {
+    return webhooks.complete(this.db, id, owner, httpStatus, this.opts.now());
+  }
+
+  async failWebhookDelivery(
+    id: string,
+    owner: string,
+    failure: WebhookFailure,
+    policy: WebhookRetryPolicy,
+  ): Promise<WebhookDelivery | null> {
+    return this.db.tx((q) => webhooks.fail(this.db, q, id, owner, failure, policy, this.opts.now()));
+  }
+
+  async listWebhookDeliveries(taskId: string, limit: number): Promise<WebhookDelivery[]> {
+    return webhooks.list(this.db, taskId, limit);
+  }
+
+  async nextWebhookDueAt(): Promise<number | null> {
+    return webhooks.nextDueAt(this.db);
+  }
+
+  async countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>> {
+    return webhooks.countByStatus(this.db);
   }
 }
 

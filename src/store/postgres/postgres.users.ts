@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role, User } from '../../core/user.js';
+import { newWebhookSecret } from '../../core/webhook.js';
 import { userFromRow } from '../task.rows.js';
 import type { PgDb } from './postgres.db.js';
 
@@ -8,8 +9,9 @@ import type { PgDb } from './postgres.db.js';
 /** Rejects with ConflictError('user_exists') when the name or token hash is taken. */
 export async function createUser(db: PgDb, name: string, role: Role, tokenHash: string, now: number): Promise<User> {
   const row = await db.get(
-    `INSERT INTO ${db.t.users} (id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-    [randomUUID(), name, role, tokenHash, now],
+    `INSERT INTO ${db.t.users} (id, name, role, token_hash, created_at, webhook_secret)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [randomUUID(), name, role, tokenHash, now, newWebhookSecret()],
   );
   if (!row) throw new Error('INSERT … RETURNING returned no row');
   return userFromRow(row);

@@ -4,6 +4,7 @@ import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.j
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
+import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../../core/webhook.js';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
 import { type Row, taskFromRow } from '../task.rows.js';
 import type {
@@ -33,6 +34,7 @@ import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
 import * as reads from './sqlite.reads.js';
 import * as users from './sqlite.users.js';
+import * as webhooks from './sqlite.webhooks.js';
 
 export interface SqliteStoreOptions extends StoreOptions {
   /**
@@ -473,5 +475,51 @@ export class SqliteTaskStore implements TaskStore {
 
   private event<T extends TaskEventType>(task: Task, type: T, data: TaskEventData<T>, now: number): void {
     events.appendEvent(this.db, task, type, data, now);
+  }
+
+  // --- webhook outbox ---
+
+  /** A read while the secret exists; a write only for a user that has none yet. */
+  async webhookSecret(userId: string): Promise<string | null> {
+    return webhooks.storedSecret(this.db, userId) ?? this.db.write(() => webhooks.secret(this.db, userId));
+  }
+
+  async rotateWebhookSecret(userId: string): Promise<string | null> {
+    return this.db.write(() => webhooks.rotate(this.db, userId));
+  }
+
+  /** The expiry sweep, the choice and the take share one BEGIN IMMEDIATE: no two processes take one delivery. */
+  async claimWebhookDeliveries(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    policy: WebhookRetryPolicy,
+  ): Promise<WebhookDelivery[]> {
+    return this.db.write(() => webhooks.claim(this.db, owner, leaseMs, limit, policy, this.opts.now()));
+  }
+
+  async completeWebhookDelivery(id: string, owner: string, httpStatus: number): Promise<WebhookDelivery | null> {
+    return this.db.write(() => webhooks.complete(this.db, id, owner, httpStatus, this.opts.now()));
+  }
+
+  async failWebhookDelivery(
+    id: string,
+    owner: string,
+    failure: WebhookFailure,
+    policy: WebhookRetryPolicy,
+  ): Promise<WebhookDelivery | null> {
+    return this.db.write(() => webhooks.fail(this.db, id, owner, failure, policy, this.opts.now()));
+  }
+
+  async listWebhookDeliveries(taskId: string, limit: number): Promise<WebhookDelivery[]> {
+    return webhooks.list(this.db, taskId, limit);
+  }
+
+  async nextWebhookDueAt(): Promise<number | null> {
+    return webhooks.nextDueAt(this.db);
+  }
+
+  async countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>> {
+    return webhooks.countByStatus(this.db);
   }
 }

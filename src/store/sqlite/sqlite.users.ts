@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role, User } from '../../core/user.js';
+import { newWebhookSecret } from '../../core/webhook.js';
 import { userFromRow } from '../task.rows.js';
 import type { SqliteDb } from './sqlite.db.js';
 
@@ -8,13 +9,10 @@ import type { SqliteDb } from './sqlite.db.js';
 /** Rejects with ConflictError('user_exists') when the name or token hash is taken. */
 export function createUser(db: SqliteDb, name: string, role: Role, tokenHash: string, now: number): User {
   const row = db.write(() =>
-    db.get('INSERT INTO users (id, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *', [
-      randomUUID(),
-      name,
-      role,
-      tokenHash,
-      now,
-    ]),
+    db.get(
+      'INSERT INTO users (id, name, role, token_hash, created_at, webhook_secret) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
+      [randomUUID(), name, role, tokenHash, now, newWebhookSecret()],
+    ),
   );
   if (!row) throw new Error('INSERT … RETURNING returned no row');
   return userFromRow(row);

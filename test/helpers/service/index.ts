@@ -26,4 +26,10 @@ export {
 export { ProcessLog } from './process-log.js';
 export { childPids, listeningUrl, processAlive, waitForExit, within } from './processes.js';
 export { Service, startService } from './service.js';
-export { type Delivery, startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+export {
+  type Answer,
+  type Delivery,
+  startWebhookReceiver,
+  verifyDelivery,
+  type WebhookReceiver,
+} from './webhook-receiver.js';

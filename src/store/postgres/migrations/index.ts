@@ -1,7 +1,13 @@
 import { checkMigrations, type Migration } from '../../migration.js';
 import { initial } from './0001-initial.js';
 import { artifacts } from './0002-artifacts.js';
+import { webhooks } from './0004-webhooks.js';
 import { eventSequencer } from './0006-event-sequencer.js';
 
 /** PostgreSQL migrations in order. Append only. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([initial, artifacts, eventSequencer]);
+export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
+  initial,
+  artifacts,
+  webhooks,
+  eventSequencer,
+]);
