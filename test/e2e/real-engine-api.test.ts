@@ -70,7 +70,7 @@ describe('results through the real engine', () => {
     expect(normalizeWords(streamed)).toEqual(normalizeWords(body.transcript.text));
 
     const [delivery] = await receiver.waitFor((b) => (b as { id?: string }).id === id, 1, 10_000);
-    expect(delivery?.body).toEqual({ id, status: 'succeeded' });
+    expect(delivery?.body).toMatchObject({ type: 'task.succeeded', id, status: 'succeeded' });
     expect(delivery?.contentType).toBe('application/json');
   });
 });

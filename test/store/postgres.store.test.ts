@@ -56,6 +56,27 @@ describe('PostgresTaskStore', () => {
     }
   });
 
+  it('gives a user without a webhook secret (created before migration 4) one on first use', async () => {
+    const s = await track();
+    const store = createStore(s.url);
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    try {
+      await store.migrate();
+      const user = await store.createUser('old', 'user', 'h');
+      await client.query(`UPDATE "${s.schema}".users SET webhook_secret = NULL`);
+      const made = await Promise.all([store.webhookSecret(user.id), store.webhookSecret(user.id)]);
+      expect(made[0]).toMatch(/^whsec_/);
+      // Two first uses at once agree on one secret.
+      expect(made[1]).toBe(made[0]);
+      const { rows } = await client.query(`SELECT webhook_secret FROM "${s.schema}".users`);
+      expect(rows).toEqual([{ webhook_secret: made[0] }]);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it('keeps schemas apart: a store sees only its own schema', async () => {
     const s1 = await track();
     const s2 = await track();

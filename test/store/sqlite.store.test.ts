@@ -42,6 +42,24 @@ describe('SqliteTaskStore', () => {
     }
   });
 
+  it('gives a user without a webhook secret (created before migration 4) one on first use', async () => {
+    const file = newFile();
+    const store = new SqliteTaskStore(file);
+    await store.migrate();
+    const user = await store.createUser('old', 'user', 'h');
+    const db = new Database(file);
+    try {
+      db.prepare('UPDATE users SET webhook_secret = NULL').run();
+      const made = await store.webhookSecret(user.id);
+      expect(made).toMatch(/^whsec_/);
+      expect(await store.webhookSecret(user.id)).toBe(made);
+      expect(db.prepare('SELECT webhook_secret FROM users').pluck().get()).toBe(made);
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
   it('lets two instances migrate a new file at the same time', async () => {
     const file = newFile();
     const a = new SqliteTaskStore(file);
