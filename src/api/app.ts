@@ -72,8 +72,8 @@ const redactUrl = (url: string): string => url.replace(/([?&](?:access_)?token=)
  * Builds the HTTP API (not listening yet). Throws at once for an unsafe configuration
  * (EARSHOT_AUTH=none on a non-loopback host). Starting (`ready`/`listen`) creates the `local` user
  * in auth=none mode and starts the event hub and, with an LLM server configured, the summary/polish
- * runner and the webhook sender; `close()` ends open event streams and waits (runs in flight up to the
- * shutdown grace, webhook tries up to their time limit), so it never hangs on a client.
+ * runner and the webhook sender; `close()` ends open event streams and waits (runs and webhook tries in flight
+ * up to the shutdown grace), so it never hangs on a client.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, store } = deps;
@@ -184,7 +184,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     ctx.state.shuttingDown = true;
     live.shutdown();
-    await Promise.all([hub.stop(), postprocess?.stop(config.shutdownGraceMs), webhooks.stop()]);
+    await Promise.all([hub.stop(), postprocess?.stop(config.shutdownGraceMs), webhooks.stop(config.shutdownGraceMs)]);
     connections.closeIdle();
   });
   app.addHook('onClose', async () => {

@@ -10,6 +10,8 @@ export interface WebhookPostOptions {
   allowPrivate: boolean;
   /** Time limit of the try: connect, request and the answer's body. */
   timeoutMs: number;
+  /** Ends the try early (shutdown); it then counts as failed and is retried later. */
+  signal?: AbortSignal;
 }
 
 export type WebhookPostOutcome = { ok: true; httpStatus: number } | { ok: false; failure: WebhookFailure };
@@ -43,12 +45,15 @@ export async function postWebhook(
         'webhook-signature': new Webhook(secret).sign(delivery.id, sentAt, body),
       },
       body,
-      signal: AbortSignal.timeout(opts.timeoutMs),
+      signal: opts.signal
+        ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)])
+        : AbortSignal.timeout(opts.timeoutMs),
     });
     await res.body.dump({ limit: MAX_ANSWER_BYTES });
     if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, httpStatus: res.statusCode };
     return { ok: false, failure: { httpStatus: res.statusCode, error: `receiver answered HTTP ${res.statusCode}` } };
   } catch (err) {
+    if (opts.signal?.aborted) return { ok: false, failure: { httpStatus: null, error: 'the server stopped mid-try' } };
     return { ok: false, failure: failureOf(err, opts.timeoutMs) };
   }
 }

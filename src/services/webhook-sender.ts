@@ -49,6 +49,7 @@ export class WebhookSender {
    */
   private readonly leaseMs: number;
   private readonly stopping = new AbortController();
+  private readonly abortTries = new AbortController();
   private loop: Promise<void> | null = null;
   /** Deliveries claimed and not yet recorded; never above the concurrency. */
   private active = 0;
@@ -75,13 +76,19 @@ export class WebhookSender {
   }
 
   /**
-   * Stops claiming and waits for the tries in flight (each bounded by EARSHOT_WEBHOOK_TIMEOUT_MS)
-   * to end and be recorded, so none is left to wait out its lease.
+   * Stops claiming and gives the tries in flight up to `graceMs` (and their own time limit) to end,
+   * then aborts them; each is recorded either way (an aborted one as a failed try, retried later),
+   * so none is left to wait out its lease.
    */
-  async stop(): Promise<void> {
+  async stop(graceMs: number): Promise<void> {
     this.stopping.abort();
     this.wakeUp?.();
-    await this.loop;
+    const deadline = setTimeout(() => this.abortTries.abort(), graceMs);
+    try {
+      await this.loop;
+    } finally {
+      clearTimeout(deadline);
+    }
   }
 
   private async sendAll(): Promise<void> {
@@ -161,6 +168,7 @@ export class WebhookSender {
               dispatcher: this.deps.dispatcher,
               allowPrivate: config.allowPrivateNetworks,
               timeoutMs: config.webhookTimeoutMs,
+              signal: this.abortTries.signal,
             });
       if (outcome.ok) {
         const recorded = await store.completeWebhookDelivery(delivery.id, this.id, outcome.httpStatus);

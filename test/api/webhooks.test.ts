@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebhookVerificationError } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -186,5 +188,33 @@ describe('webhooks', () => {
     expect(logged).toMatchObject({ attempts: 1, last_http_status: null });
     expect(logged?.last_error).toMatch(/private or loopback/);
     expect(receiver.deliveries).toEqual([]);
+  });
+
+  it('closing the server ends a try that gets no answer after the shutdown grace; it stays due for later', async () => {
+    // A receiver that takes the request and never answers.
+    const received: string[] = [];
+    const silent = createServer((req) => {
+      req.resume();
+      received.push(String(req.headers['webhook-id']));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
+      s = await startServer({
+        config: { allowPrivateNetworks: true, webhookTimeoutMs: 120_000, shutdownGraceMs: 200 },
+      });
+      const t = await upload(s, 'alice', { callback_url: url });
+      await work(s.store, t.id);
+      await until(() => received.length > 0, 30_000);
+      const started = Date.now();
+      await s.app.close();
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const [d] = await s.store.listWebhookDeliveries(t.id, 10);
+      expect(d).toMatchObject({ status: 'pending', attempts: 1, lastError: 'the server stopped mid-try' });
+      expect(d?.id).toBe(received[0]);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
