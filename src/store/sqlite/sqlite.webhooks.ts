@@ -35,7 +35,7 @@ export function rotate(db: SqliteDb, userId: string): string | null {
   return typeof row?.webhook_secret === 'string' ? row.webhook_secret : null;
 }
 
-/** Whether `userId` exists with a secret already (a read that needs no write lock). */
+/** The stored secret, or null (no such user, or none yet): a read that needs no write lock. */
 export function storedSecret(db: SqliteDb, userId: string): string | null {
   const row = db.get('SELECT webhook_secret FROM users WHERE id = ?', [userId]);
   return typeof row?.webhook_secret === 'string' ? row.webhook_secret : null;
