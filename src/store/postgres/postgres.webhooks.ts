@@ -122,7 +122,7 @@ export async function fail(
 }
 
 export async function list(db: PgDb, taskId: string, limit: number): Promise<WebhookDelivery[]> {
-  const rows = await db.all(`SELECT * FROM ${table(db)} WHERE task_id = $1 ORDER BY created_at, event_seq LIMIT $2`, [
+  const rows = await db.all(`SELECT * FROM ${table(db)} WHERE task_id = $1 ORDER BY created_at, id LIMIT $2`, [
     taskId,
     limit,
   ]);

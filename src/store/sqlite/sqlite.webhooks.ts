@@ -113,7 +113,7 @@ export function fail(
 
 export function list(db: SqliteDb, taskId: string, limit: number): WebhookDelivery[] {
   return db
-    .all('SELECT * FROM webhook_deliveries WHERE task_id = ? ORDER BY created_at, event_seq LIMIT ?', [taskId, limit])
+    .all('SELECT * FROM webhook_deliveries WHERE task_id = ? ORDER BY created_at, id LIMIT ?', [taskId, limit])
     .map(webhookDeliveryFromRow);
 }
 

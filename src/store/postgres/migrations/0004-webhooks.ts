@@ -20,7 +20,6 @@ CREATE TABLE webhook_deliveries (
   id TEXT PRIMARY KEY,
   task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
   user_id TEXT NOT NULL,
-  event_seq BIGINT NOT NULL UNIQUE,
   event_type TEXT NOT NULL CHECK (event_type IN ('done', 'error')),
   url TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'delivered', 'failed')),
@@ -46,9 +45,8 @@ CREATE INDEX webhook_deliveries_task_idx ON webhook_deliveries (task_id, created
 -- The event's time is the store clock's (the transition wrote it), so the delivery is due at once.
 CREATE FUNCTION webhook_outbox() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  INSERT INTO webhook_deliveries (id, task_id, user_id, event_seq, event_type, url, status, run_at, created_at,
-    updated_at)
-  SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), t.id, t.user_id, NEW.seq, NEW.type, t.callback_url,
+  INSERT INTO webhook_deliveries (id, task_id, user_id, event_type, url, status, run_at, created_at, updated_at)
+  SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), t.id, t.user_id, NEW.type, t.callback_url,
     'pending', NEW.created_at, NEW.created_at, NEW.created_at
   FROM tasks t WHERE t.id = NEW.task_id AND t.callback_url IS NOT NULL;
   RETURN NULL;

@@ -18,7 +18,6 @@ CREATE TABLE webhook_deliveries (
   id TEXT PRIMARY KEY,
   task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
   user_id TEXT NOT NULL,
-  event_seq INTEGER NOT NULL UNIQUE,
   event_type TEXT NOT NULL CHECK (event_type IN ('done', 'error')),
   url TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'delivered', 'failed')),
@@ -45,9 +44,8 @@ CREATE INDEX webhook_deliveries_task_idx ON webhook_deliveries (task_id, created
 CREATE TRIGGER events_webhook_outbox AFTER INSERT ON events
 WHEN NEW.type IN ('done', 'error')
 BEGIN
-  INSERT INTO webhook_deliveries (id, task_id, user_id, event_seq, event_type, url, status, run_at, created_at,
-    updated_at)
-  SELECT 'msg_' || lower(hex(randomblob(16))), t.id, t.user_id, NEW.seq, NEW.type, t.callback_url, 'pending',
+  INSERT INTO webhook_deliveries (id, task_id, user_id, event_type, url, status, run_at, created_at, updated_at)
+  SELECT 'msg_' || lower(hex(randomblob(16))), t.id, t.user_id, NEW.type, t.callback_url, 'pending',
     NEW.created_at, NEW.created_at, NEW.created_at
   FROM tasks t WHERE t.id = NEW.task_id AND t.callback_url IS NOT NULL;
 END;
