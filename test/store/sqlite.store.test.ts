@@ -35,6 +35,7 @@ describe('SqliteTaskStore', () => {
       expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'artifacts' },
+        { version: 5, name: 'workers' },
       ]);
     } finally {
       db.close();

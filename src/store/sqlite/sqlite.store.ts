@@ -4,6 +4,7 @@ import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.j
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
+import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../../core/worker-registration.js';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
 import { type Row, taskFromRow } from '../task.rows.js';
 import type {
@@ -33,6 +34,7 @@ import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
 import * as reads from './sqlite.reads.js';
 import * as users from './sqlite.users.js';
+import * as workers from './sqlite.workers.js';
 
 export interface SqliteStoreOptions extends StoreOptions {
   /**
@@ -473,5 +475,31 @@ export class SqliteTaskStore implements TaskStore {
 
   private event<T extends TaskEventType>(task: Task, type: T, data: TaskEventData<T>, now: number): void {
     events.appendEvent(this.db, task, type, data, now);
+  }
+
+  // --- worker registry ---
+
+  async registerWorker(worker: WorkerRegistration): Promise<RegisteredWorker> {
+    return workers.register(this.db, worker, this.opts.now());
+  }
+
+  async heartbeatWorker(id: string, taskIds: readonly string[]): Promise<WorkerRunState | null> {
+    return workers.heartbeat(this.db, id, taskIds, this.opts.now());
+  }
+
+  async listWorkers(limit: number): Promise<RegisteredWorker[]> {
+    return workers.list(this.db, limit, this.opts.now());
+  }
+
+  async setWorkerState(id: string, state: WorkerRunState): Promise<RegisteredWorker | null> {
+    return workers.setState(this.db, id, state, this.opts.now());
+  }
+
+  async deregisterWorker(id: string): Promise<boolean> {
+    return workers.deregister(this.db, id);
+  }
+
+  async pruneWorkers(expiredBefore: number): Promise<number> {
+    return workers.prune(this.db, expiredBefore);
   }
 }

@@ -13,6 +13,7 @@ import { leasesConformance } from './leases.js';
 import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
 import { userTransitionsConformance } from './user-transitions.js';
+import { workerRegistryConformance } from './worker-registry.js';
 import { workerTransitionsConformance } from './worker-transitions.js';
 
 export type { ConformanceTarget, OpenStore } from './context.js';
@@ -31,5 +32,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     userTransitionsConformance(ctx);
     eventsConformance(ctx);
     artifactsConformance(ctx);
+    workerRegistryConformance(ctx);
   });
 }
