@@ -302,7 +302,7 @@ export const SETTINGS = {
   workerHeartbeatMs: {
     env: 'EARSHOT_WORKER_HEARTBEAT_MS',
     schema: int(100).default(5_000),
-    doc: 'How often a worker renews its row in the worker registry and checks for a drain request; it is stale once `EARSHOT_LEASE_MS` passes without one.',
+    doc: 'How often a worker renews its row in the worker registry and checks for a drain request (at most half of `EARSHOT_LEASE_MS`; a worker silent for a lease is shown stale).',
   },
   workerHost: {
     env: 'EARSHOT_WORKER_HOST',

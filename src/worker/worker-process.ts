@@ -102,7 +102,8 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
   const presence = new WorkerPresence({
     store,
     log: wlog,
-    intervalMs: config.workerHeartbeatMs,
+    // At most half the lease: one late or failed heartbeat must not make a live worker look dead.
+    intervalMs: Math.min(config.workerHeartbeatMs, Math.floor(config.leaseMs / 2)),
     registration: {
       id: workerId,
       host,
