@@ -46,8 +46,8 @@ async function untilFirstSegment(res: Response, t0: number): Promise<Record<stri
 
 async function waitWorkersIdle(svc: Service): Promise<void> {
   for (;;) {
-    const { workers } = await api<{ workers: { state: string }[] }>(svc, '/v1/admin/workers');
-    if (workers.every((w) => w.state === 'idle')) return;
+    const { supervised } = await api<{ supervised: { state: string }[] }>(svc, '/v1/admin/workers');
+    if (supervised.every((w) => w.state === 'idle')) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -156,9 +156,9 @@ async function concurrent(svc: Service, n: number, mode: 'manual' | 'vad') {
 }
 
 async function rss(svc: Service): Promise<{ server_mb: number; worker_mb: number }> {
-  const workers = await api<{ workers: Array<{ pid: number }> }>(svc, '/v1/admin/workers');
+  const workers = await api<{ supervised: Array<{ pid: number }> }>(svc, '/v1/admin/workers');
   const server = await treeRssMb(svc.proc.pid as number);
-  const worker = await treeRssMb(workers.workers[0]?.pid as number);
+  const worker = await treeRssMb(workers.supervised[0]?.pid as number);
   return { server_mb: Math.round(server.self * 10) / 10, worker_mb: Math.round(worker.self * 10) / 10 };
 }
 
@@ -176,8 +176,8 @@ const svc = await startService(dir, {
 });
 try {
   for (;;) {
-    const w = await api<{ workers: Array<{ state: string }> }>(svc, '/v1/admin/workers');
-    if (w.workers.every((x) => x.state === 'idle')) break;
+    const w = await api<{ supervised: Array<{ state: string }> }>(svc, '/v1/admin/workers');
+    if (w.supervised.every((x) => x.state === 'idle')) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const out: Record<string, unknown> = { rounds, clips: CLIPS.length };

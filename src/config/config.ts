@@ -324,6 +324,16 @@ export const SETTINGS = {
     schema: int(1, 256).default(8),
     doc: 'Callbacks one server sends at once.',
   },
+  workerHeartbeatMs: {
+    env: 'EARSHOT_WORKER_HEARTBEAT_MS',
+    schema: int(100).default(5_000),
+    doc: 'How often a worker renews its row in the worker registry and checks for a drain request (at most half of `EARSHOT_LEASE_MS`; a worker silent for a lease is shown stale).',
+  },
+  workerHost: {
+    env: 'EARSHOT_WORKER_HOST',
+    schema: z.string().default(''),
+    doc: "Host name a worker reports in the worker registry (empty = the machine's hostname); set it in containers, whose hostnames are random.",
+  },
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -403,6 +413,11 @@ export function llmEnabled(config: Pick<Config, 'llmBaseUrl'>): boolean {
 /** The SQLite default lives in the data directory, so one folder is the whole installation. */
 export function storeUrl(config: Config): string {
   return config.db !== '' ? config.db : path.join(config.dataDir, 'earshot.db');
+}
+
+/** The host name a worker reports in the registry and builds its default id from. */
+export function workerHost(config: Pick<Config, 'workerHost'>): string {
+  return config.workerHost !== '' ? config.workerHost : os.hostname();
 }
 
 /** Markdown table of every setting (README's configuration section). */

@@ -5,6 +5,7 @@ import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStat
 import type { Transcript } from '../core/transcript.js';
 import type { Role, User } from '../core/user.js';
 import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../core/webhook.js';
+import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../core/worker-registration.js';
 
 /** Which tasks a caller may see: one user's, or (admin) everybody's. */
 export type Scope = { userId: string } | { admin: true };
@@ -235,6 +236,27 @@ export interface TaskStore {
   nextWebhookDueAt(): Promise<number | null>;
   /** Deliveries by status (every status present). */
   countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>>;
+
+  // --- worker registry: one row per worker process on any host (see core/worker-registration.ts) ---
+  /**
+   * Records a worker that starts: state running, no tasks, started and heartbeat now, lease
+   * `leaseMs`. A row left under the same id (a crashed process whose id was reused) is replaced.
+   */
+  registerWorker(worker: WorkerRegistration): Promise<RegisteredWorker>;
+  /**
+   * Renews the worker's lease (now + the lease it registered with) and records the tasks it runs.
+   * Returns the state an admin set (`draining`: claim nothing new, finish, exit), or null when the
+   * row is gone (deregistered or pruned: the worker registers again).
+   */
+  heartbeatWorker(id: string, taskIds: readonly string[]): Promise<WorkerRunState | null>;
+  /** Registered workers, by host then start time, at most `limit`; `stale` when their lease expired. */
+  listWorkers(limit: number): Promise<RegisteredWorker[]>;
+  /** Sets the admin's flag (draining or running again); the worker reads it at its next heartbeat. Null if unknown. */
+  setWorkerState(id: string, state: WorkerRunState): Promise<RegisteredWorker | null>;
+  /** Removes the worker's row (a graceful exit). False when there was none. */
+  deregisterWorker(id: string): Promise<boolean>;
+  /** Removes rows whose lease expired before `expiredBefore` (workers long dead). Returns how many. */
+  pruneWorkers(expiredBefore: number): Promise<number>;
 }
 
 export type { TaskEvent, TaskEventType };

@@ -26,6 +26,10 @@ interface Slot {
   exited: Promise<void> | null;
   /** Live sessions this worker runs, by id: removed when the worker reports them closed or dies. */
   live: Map<string, (output: LiveOutput) => void>;
+  /** The running process is draining (reported by the worker): no new live sessions go to it. */
+  draining: boolean;
+  /** The running process said it finished draining: its exit is not a crash and is not restarted. */
+  drained: boolean;
 }
 
 /**
@@ -53,6 +57,8 @@ export class Supervisor implements SupervisorView, LiveWorkers {
         timer: null,
         exited: null,
         live: new Map(),
+        draining: false,
+        drained: false,
       };
       this.slots.push(slot);
       this.spawn(slot);
@@ -60,7 +66,12 @@ export class Supervisor implements SupervisorView, LiveWorkers {
   }
 
   workers(): WorkerInfo[] {
-    return this.slots.map((s) => ({ ...s.info, liveSessions: s.live.size }));
+    return this.slots.map((s) => ({
+      ...s.info,
+      liveSessions: s.live.size,
+      ...(s.workerId === '' ? {} : { workerId: s.workerId }),
+      draining: s.draining,
+    }));
   }
 
   /**
@@ -72,6 +83,7 @@ export class Supervisor implements SupervisorView, LiveWorkers {
     let best: Slot | null = null;
     for (const slot of this.slots) {
       if (!slot.child?.connected || slot.info.state === 'starting' || slot.info.state === 'restarting') continue;
+      if (slot.draining || slot.drained) continue;
       if (best === null || slot.live.size < best.live.size) best = slot;
     }
     if (best === null) return null;
@@ -142,6 +154,8 @@ export class Supervisor implements SupervisorView, LiveWorkers {
       serialization: 'advanced',
     });
     slot.child = child;
+    slot.draining = false;
+    slot.drained = false;
     slot.info = { ...slot.info, pid: child.pid ?? null, state: 'starting', taskIds: [], startedAt: Date.now() };
     if (this.paused) this.sendTo(slot, { type: 'pause' });
     child.on('message', (m: WorkerMessage) => {
@@ -153,6 +167,8 @@ export class Supervisor implements SupervisorView, LiveWorkers {
         slot.info = { ...slot.info, state: m.taskIds.length > 0 ? 'busy' : 'idle', taskIds: m.taskIds };
         for (const listener of this.taskListeners) listener();
       } else if (m.type === 'ready') slot.info = { ...slot.info, state: 'idle' };
+      else if (m.type === 'draining') slot.draining = m.draining;
+      else if (m.type === 'drained') slot.drained = true;
     });
     slot.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -169,6 +185,13 @@ export class Supervisor implements SupervisorView, LiveWorkers {
     this.endLiveSessions(slot);
     if (this.stopping) {
       slot.info = { ...slot.info, state: 'stopped', pid: null, taskIds: [] };
+      return;
+    }
+    if (slot.drained && code === 0) {
+      // Drained on an admin's request: a clean exit with nothing left to hand back. Restarting it
+      // would undo the drain, so the slot stays down until the server restarts.
+      log.info({ worker: slot.info.id, workerId: slot.workerId }, 'worker drained and stopped; not restarted');
+      slot.info = { ...slot.info, state: 'drained', pid: null, taskIds: [] };
       return;
     }
     log.error({ worker: slot.info.id, code, signal, taskIds }, 'worker exited unexpectedly');

@@ -1,8 +1,19 @@
+/**
+ * A supervised worker's state. `drained`: an admin drained it (worker registry); it finished its
+ * work and exited, and stays stopped until the server restarts (restarting it would defeat the drain).
+ */
+export const SUPERVISED_STATES = ['starting', 'idle', 'busy', 'restarting', 'stopping', 'stopped', 'drained'] as const;
+export type SupervisedState = (typeof SUPERVISED_STATES)[number];
+
 /** What the HTTP layer may see of, and ask of, the worker supervisor running in the same process. */
 export interface WorkerInfo {
   id: string;
   pid: number | null;
-  state: 'starting' | 'idle' | 'busy' | 'restarting' | 'stopping' | 'stopped';
+  state: SupervisedState;
+  /** The running process's worker id (task leases, worker registry); absent before the first start. */
+  workerId?: string;
+  /** An admin asked it to drain: it claims nothing new and gets no new live session. */
+  draining?: boolean;
   /** Tasks the worker runs now, oldest first (a worker runs several at once; see EARSHOT_WORKER_TASKS). */
   taskIds: string[];
   restarts: number;

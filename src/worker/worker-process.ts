@@ -1,7 +1,7 @@
-import os from 'node:os';
 import type { Config } from '../config/config.js';
-import { storeUrl, tasksPerWorker } from '../config/config.js';
+import { storeUrl, tasksPerWorker, workerHost } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
+import { earshotVersion } from '../core/version.js';
 import { createEngineFactory, createStreamingRecognizerFactory } from '../engines/create-engine.js';
 import { EnginePool } from '../engines/engine-pool.js';
 import { engineTurnRecognizers } from '../engines/engine-turn-recognizer.js';
@@ -12,6 +12,7 @@ import { loadSileroVad } from '../live/worker/live-vad.js';
 import { createStore } from '../store/create-store.js';
 import { onParentGone } from './parent-guard.js';
 import { Worker } from './worker.js';
+import { WorkerPresence } from './worker-presence.js';
 
 /** Messages between the supervisor and a worker child over the IPC channel. */
 export type SupervisorMessage =
@@ -23,8 +24,15 @@ export type SupervisorMessage =
 /**
  * `tasks`: the tasks the worker runs now (empty: idle), sent whenever the set changes: after a claim,
  * and after a run's last store write (so the supervisor can have the API read the task's end at once).
+ * `draining`: an admin asked it to drain (or lifted that): the supervisor opens no live session on it.
+ * `drained`: it finished its work while draining and is exiting on purpose: not to be restarted.
  */
-export type WorkerMessage = { type: 'ready' } | { type: 'tasks'; taskIds: string[] } | LiveReport;
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'tasks'; taskIds: string[] }
+  | { type: 'draining'; draining: boolean }
+  | { type: 'drained' }
+  | LiveReport;
 
 export interface WorkerProcessOptions {
   /**
@@ -43,7 +51,8 @@ const FILE_WORK_NICENESS = 10;
  * dies). Loads the engines once, before claiming anything, and reuses them for every task.
  */
 export async function runWorkerProcess(config: Config, log: Logger, opts: WorkerProcessOptions = {}): Promise<void> {
-  const workerId = process.env.EARSHOT_WORKER_ID ?? `${os.hostname()}:${process.pid}`;
+  const host = workerHost(config);
+  const workerId = process.env.EARSHOT_WORKER_ID ?? `${host}:${process.pid}`;
   const wlog = log.child({ workerId });
   const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log: wlog });
   await store.migrate();
@@ -78,6 +87,42 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
     log: wlog,
     onState: (s) => {
       if (s.state !== 'stopped') send({ type: 'tasks', taskIds: s.state === 'busy' ? s.taskIds : [] });
+      exitIfDrained();
+    },
+  });
+
+  // Drain (an admin's flag in the worker registry, read at each heartbeat): claim nothing new, let
+  // the running tasks and live sessions end by themselves, then exit cleanly (code 0).
+  let draining = false;
+  const exitIfDrained = () => {
+    if (!draining || worker.taskIds.length > 0 || live.size > 0 || stopping !== null) return;
+    send({ type: 'drained' });
+    void stop('drained', config.shutdownGraceMs);
+  };
+  const presence = new WorkerPresence({
+    store,
+    log: wlog,
+    // At most half the lease: one late or failed heartbeat must not make a live worker look dead.
+    intervalMs: Math.min(config.workerHeartbeatMs, Math.floor(config.leaseMs / 2)),
+    registration: {
+      id: workerId,
+      host,
+      pid: process.pid,
+      engine: config.engine,
+      slots: tasksPerWorker(config),
+      version: earshotVersion(),
+      leaseMs: config.leaseMs,
+    },
+    taskIds: () => worker.taskIds,
+    onState: (state) => {
+      const drain = state === 'draining';
+      if (drain !== draining) {
+        draining = drain;
+        worker.setDraining(drain);
+        send({ type: 'draining', draining: drain });
+        wlog.info({ tasks: worker.taskIds.length, liveSessions: live.size }, drain ? 'draining' : 'drain lifted');
+      }
+      exitIfDrained();
     },
   });
 
@@ -86,6 +131,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
     stopping ??= (async () => {
       wlog.info({ why }, 'worker stopping');
       await Promise.all([worker.stop(graceMs), live.closeAll()]);
+      await presence.stop();
       await pool.close();
       await store.close();
     })();
@@ -104,6 +150,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
   // give the task back at once so the restarted server's workers resume it from its checkpoints.
   onParentGone(() => stop('supervisor gone', 0));
 
+  await presence.start();
   send({ type: 'ready' });
   await worker.start();
   await stopping;

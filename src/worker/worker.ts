@@ -30,6 +30,8 @@ export interface WorkerDeps {
 export class Worker {
   private stopping = false;
   private paused = false;
+  /** An admin asked this worker to drain (worker registry): it claims nothing new. */
+  private draining = false;
   private wakeUp: (() => void) | null = null;
   /** A wake that came while the loop was busy (claiming): the next idle wait returns at once. */
   private woken = false;
@@ -55,6 +57,15 @@ export class Worker {
   resume(): void {
     this.paused = false;
     this.wake();
+  }
+
+  /**
+   * Draining claims nothing new while the running tasks go on; the process exits once they are done
+   * (see worker-process.ts). Lifted again (undrain) before that, the worker claims as before.
+   */
+  setDraining(on: boolean): void {
+    this.draining = on;
+    if (!on) this.wake();
   }
 
   wake(): void {
@@ -94,7 +105,7 @@ export class Worker {
   private async run(): Promise<void> {
     const { store, config, workerId, log } = this.deps;
     while (!this.stopping) {
-      if (this.paused || this.running.size >= this.maxTasks) {
+      if (this.paused || this.draining || this.running.size >= this.maxTasks) {
         await this.idle(IDLE_POLL_MS);
         continue;
       }

@@ -107,6 +107,8 @@ describe('operational endpoints', () => {
         'GET /v1/models',
         'GET /v1/models/{model}',
         'GET /v1/admin/workers',
+        'POST /v1/admin/workers/{id}/drain',
+        'POST /v1/admin/workers/{id}/undrain',
         'POST /v1/admin/pause',
         'POST /v1/admin/resume',
         'GET /health',
@@ -172,11 +174,15 @@ describe('admin', () => {
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual({
       paused: false,
-      workers: [
+      lease_ms: s.config.leaseMs,
+      workers: [],
+      supervised: [
         {
           id: 'w1',
+          worker_id: null,
           pid: 4242,
           state: 'busy',
+          draining: false,
           task_ids: ['t1', 't3'],
           task_id: 't1',
           restarts: 2,
@@ -185,8 +191,10 @@ describe('admin', () => {
         },
         {
           id: 'w2',
+          worker_id: null,
           pid: null,
           state: 'restarting',
+          draining: false,
           task_ids: [],
           task_id: null,
           restarts: 0,
@@ -201,11 +209,39 @@ describe('admin', () => {
     expect(sup.paused).toBe(false);
   });
 
-  it('answers 503 when this server runs no supervisor', async () => {
+  it('lists the registry without a supervisor; pause answers 503 then', async () => {
     s = await startServer();
     const res = await call(s, 'GET', '/v1/admin/workers', { token: s.tokens.root });
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as Json).error.code).toBe('unavailable');
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ paused: null, lease_ms: s.config.leaseMs, workers: [], supervised: [] });
+    const pause = await call(s, 'POST', '/v1/admin/pause', { token: s.tokens.root });
+    expect(pause.status).toBe(503);
+    expect(((await pause.json()) as Json).error.code).toBe('unavailable');
+  });
+
+  it('lists registered workers with their age and stale flag, and drains and undrains them', async () => {
+    s = await startServer();
+    const reg = { host: 'box-a', pid: 7, engine: 'pocketsphinx', slots: 2, version: '0.1.0', leaseMs: 60_000 };
+    await s.store.registerWorker({ ...reg, id: 'alive' });
+    await s.store.registerWorker({ ...reg, id: 'dead', host: 'box-b', leaseMs: 1000 });
+    await s.store.heartbeatWorker('alive', ['t1']);
+    await until(async () => (await s.store.listWorkers(10)).some((w) => w.stale));
+    const body = (await json(await call(s, 'GET', '/v1/admin/workers', { token: s.tokens.root }))) as Json;
+    expect(body.workers.map((w: Json) => [w.id, w.host, w.stale, w.state, w.task_ids])).toEqual([
+      ['alive', 'box-a', false, 'running', ['t1']],
+      ['dead', 'box-b', true, 'running', []],
+    ]);
+    expect(body.workers[1].heartbeat_age_ms).toBeGreaterThanOrEqual(1000);
+    expect(body.workers[0]).toMatchObject({ pid: 7, engine: 'pocketsphinx', slots: 2, version: '0.1.0' });
+    const drained = await call(s, 'POST', '/v1/admin/workers/alive/drain', { token: s.tokens.root });
+    expect(drained.status).toBe(200);
+    expect(await json(drained)).toMatchObject({ id: 'alive', state: 'draining' });
+    expect(await s.store.heartbeatWorker('alive', [])).toBe('draining');
+    const undrained = await call(s, 'POST', '/v1/admin/workers/alive/undrain', { token: s.tokens.root });
+    expect(await json(undrained)).toMatchObject({ id: 'alive', state: 'running' });
+    const missing = await call(s, 'POST', '/v1/admin/workers/nobody/drain', { token: s.tokens.root });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as Json).error.code).toBe('not_found');
   });
 });
 
@@ -217,7 +253,7 @@ describe('EARSHOT_AUTH=none', () => {
     const t = await upload(s, 'alice'); // the token is ignored: every request is `local`
     const list = (await json(await call(s, 'GET', '/v1/tasks'))) as Json;
     expect(list.tasks.map((x: Json) => x.id)).toEqual([t.id]);
-    expect((await call(s, 'GET', '/v1/admin/workers')).status).toBe(503); // admin, but no supervisor
+    expect((await call(s, 'POST', '/v1/admin/pause')).status).toBe(503); // admin, but no supervisor
     // Restarting reuses the same user.
     await s.app.close();
     const again = buildApp({ config: s.config, store: s.store, log: pino({ level: 'silent' }) });

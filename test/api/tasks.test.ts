@@ -207,6 +207,8 @@ describe('authentication and isolation', () => {
   it('non-admins get 403 on /v1/admin/*', async () => {
     for (const [method, p] of [
       ['GET', '/v1/admin/workers'],
+      ['POST', '/v1/admin/workers/w1/drain'],
+      ['POST', '/v1/admin/workers/w1/undrain'],
       ['POST', '/v1/admin/pause'],
       ['POST', '/v1/admin/resume'],
     ] as const) {

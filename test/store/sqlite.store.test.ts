@@ -36,6 +36,7 @@ describe('SqliteTaskStore', () => {
         { version: 1, name: 'initial' },
         { version: 2, name: 'artifacts' },
         { version: 4, name: 'webhooks' },
+        { version: 5, name: 'workers' },
       ]);
     } finally {
       db.close();

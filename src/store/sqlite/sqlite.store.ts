@@ -5,6 +5,7 @@ import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskS
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
 import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../../core/webhook.js';
+import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../../core/worker-registration.js';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
 import { type Row, taskFromRow } from '../task.rows.js';
 import type {
@@ -35,6 +36,7 @@ import * as events from './sqlite.events.js';
 import * as reads from './sqlite.reads.js';
 import * as users from './sqlite.users.js';
 import * as webhooks from './sqlite.webhooks.js';
+import * as workers from './sqlite.workers.js';
 
 export interface SqliteStoreOptions extends StoreOptions {
   /**
@@ -521,5 +523,31 @@ export class SqliteTaskStore implements TaskStore {
 
   async countWebhookDeliveries(): Promise<Record<WebhookDeliveryStatus, number>> {
     return webhooks.countByStatus(this.db);
+  }
+
+  // --- worker registry ---
+
+  async registerWorker(worker: WorkerRegistration): Promise<RegisteredWorker> {
+    return workers.register(this.db, worker, this.opts.now());
+  }
+
+  async heartbeatWorker(id: string, taskIds: readonly string[]): Promise<WorkerRunState | null> {
+    return workers.heartbeat(this.db, id, taskIds, this.opts.now());
+  }
+
+  async listWorkers(limit: number): Promise<RegisteredWorker[]> {
+    return workers.list(this.db, limit, this.opts.now());
+  }
+
+  async setWorkerState(id: string, state: WorkerRunState): Promise<RegisteredWorker | null> {
+    return workers.setState(this.db, id, state, this.opts.now());
+  }
+
+  async deregisterWorker(id: string): Promise<boolean> {
+    return workers.deregister(this.db, id);
+  }
+
+  async pruneWorkers(expiredBefore: number): Promise<number> {
+    return workers.prune(this.db, expiredBefore);
   }
 }

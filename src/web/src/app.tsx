@@ -8,6 +8,7 @@ import { useRoute } from './lib/route';
 import { HomePage } from './pages/home-page';
 import { LivePage } from './pages/live-page';
 import { TranscriptPage } from './pages/transcript-page';
+import { WorkersPage } from './pages/workers-page';
 
 export function App() {
   const auth = useAuth();
@@ -44,6 +45,8 @@ export function App() {
             <TranscriptPage key={route.id} api={api} id={route.id} />
           ) : route.name === 'live' ? (
             <LivePage api={api} />
+          ) : route.name === 'workers' ? (
+            <WorkersPage api={api} />
           ) : (
             <HomePage api={api} status={route.status} page={route.page} onConnection={setConnection} />
           ))}

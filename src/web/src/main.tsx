@@ -5,6 +5,7 @@ import './styles/layout.css';
 import './styles/tasks.css';
 import './styles/transcript.css';
 import './styles/live.css';
+import './styles/workers.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

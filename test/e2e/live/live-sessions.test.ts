@@ -50,8 +50,7 @@ function appends(pcm: Int16Array, rate: number, ms = 100): string[] {
 }
 
 async function liveSessionsPerWorker(): Promise<number[]> {
-  const body = await svc.json<{ workers: Array<{ live_sessions: number }> }>('/v1/admin/workers', {}, 'root');
-  return body.workers.map((w) => w.live_sessions);
+  return (await svc.workers()).map((w) => w.live_sessions);
 }
 
 describe('isolation', () => {
@@ -119,13 +118,9 @@ describe('a worker killed mid-session', () => {
     await first.count('conversation.item.input_audio_transcription.delta', 1);
     await second.count('conversation.item.input_audio_transcription.delta', 1);
 
-    const workers = await svc.json<{ workers: Array<{ pid: number; live_sessions: number }> }>(
-      '/v1/admin/workers',
-      {},
-      'root',
-    );
+    const workers = await svc.workers();
     // Each worker runs one of the two sessions; kill one and see which session it ends.
-    const victim = workers.workers[0] as { pid: number };
+    const victim = workers[0] as { pid: number };
     process.kill(victim.pid, 'SIGKILL');
     // Each socket is watched by counting its events, not by pending next() calls that would
     // consume the other socket's events.

@@ -25,16 +25,8 @@ export interface ServiceOptions {
   waitForWorkers?: boolean;
 }
 
-export interface WorkerView {
-  id: string;
-  pid: number | null;
-  state: 'starting' | 'idle' | 'busy' | 'restarting' | 'stopping' | 'stopped';
-  task_ids: string[];
-  task_id: string | null;
-  restarts: number;
-  started_at: string | null;
-  live_sessions: number;
-}
+/** One of a server's supervised workers, as GET /v1/admin/workers shows it (`supervised`). */
+export type { SupervisedWorkerView as WorkerView } from '../../../src/api/schemas/worker.schema.js';
 
 export interface ExitInfo {
   code: number | null;

@@ -89,8 +89,9 @@ export class Service extends ServerProcess {
     return this.json<TranscriptJson>(`/v1/tasks/${id}/transcript?format=json${opts.partial ? '&partial=true' : ''}`);
   }
 
+  /** This server's supervised worker processes (the `supervised` list of GET /v1/admin/workers). */
   async workers(): Promise<WorkerView[]> {
-    return (await this.json<{ paused: boolean; workers: WorkerView[] }>('/v1/admin/workers', {}, 'root')).workers;
+    return (await this.json<{ supervised: WorkerView[] }>('/v1/admin/workers', {}, 'root')).supervised;
   }
 
   /** Pids of the worker processes running now. */

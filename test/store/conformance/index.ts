@@ -14,6 +14,7 @@ import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
 import { userTransitionsConformance } from './user-transitions.js';
 import { webhooksConformance } from './webhooks.js';
+import { workerRegistryConformance } from './worker-registry.js';
 import { workerTransitionsConformance } from './worker-transitions.js';
 
 export type { ConformanceTarget, OpenStore } from './context.js';
@@ -33,5 +34,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     eventsConformance(ctx);
     artifactsConformance(ctx);
     webhooksConformance(ctx);
+    workerRegistryConformance(ctx);
   });
 }

@@ -2,6 +2,7 @@ import { checkMigrations, type Migration } from '../../migration.js';
 import { initial } from './0001-initial.js';
 import { artifacts } from './0002-artifacts.js';
 import { webhooks } from './0004-webhooks.js';
+import { workers } from './0005-workers.js';
 
 /** SQLite migrations in order. Append only. */
-export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial, artifacts, webhooks]);
+export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial, artifacts, webhooks, workers]);

@@ -3,11 +3,13 @@ import type {
   ArtifactKind,
   ArtifactState,
   OutputFormat,
+  RegisteredWorker,
   Task,
   TaskPage,
   TaskStatus,
   Transcript,
   TranscriptVariant,
+  WorkerList,
 } from './types';
 
 export interface ListQuery {
@@ -111,6 +113,17 @@ export class Api {
 
   async remove(id: string): Promise<void> {
     await this.request(`/v1/tasks/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** Every registered worker, on every host (admins only: 403 otherwise). */
+  workers(): Promise<WorkerList> {
+    return this.json<WorkerList>('/v1/admin/workers');
+  }
+
+  /** Asks a worker to drain (claim nothing new, finish, exit); `false` lifts a drain not yet finished. */
+  drainWorker(id: string, drain = true): Promise<RegisteredWorker> {
+    const action = drain ? 'drain' : 'undrain';
+    return this.json<RegisteredWorker>(`/v1/admin/workers/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
   }
 
   mediaPath(id: string): string {

@@ -6,6 +6,7 @@
 import type { ArtifactKind, ArtifactStage, ArtifactStatus } from '../../../core/artifact.js';
 import type { TaskStage, TaskStatus } from '../../../core/task.js';
 import type { OutputFormat } from '../../../core/transcript.js';
+import type { WorkerRunState } from '../../../core/worker-registration.js';
 
 export {
   ARTIFACT_KINDS,
@@ -88,4 +89,30 @@ export interface SummaryResult {
   summary: string;
   key_points: string[];
   model: string;
+}
+
+export type { WorkerRunState } from '../../../core/worker-registration.js';
+
+/** A worker process from the worker registry (GET /v1/admin/workers, admins only). */
+export interface RegisteredWorker {
+  id: string;
+  host: string;
+  pid: number;
+  engine: string;
+  slots: number;
+  task_ids: string[];
+  version: string;
+  state: WorkerRunState;
+  started_at: string;
+  heartbeat_at: string;
+  heartbeat_age_ms: number;
+  stale: boolean;
+  supervised_by_this_server: boolean;
+}
+
+export interface WorkerList {
+  /** This server's workers are paused; null when it supervises none. */
+  paused: boolean | null;
+  lease_ms: number;
+  workers: RegisteredWorker[];
 }

@@ -1,5 +1,5 @@
 import type { ConnectionState } from '../api/event-stream';
-import { LIVE_HREF, type Route } from '../lib/route';
+import { LIVE_HREF, type Route, WORKERS_HREF } from '../lib/route';
 
 interface Props {
   signedIn: boolean;
@@ -45,6 +45,14 @@ export function Header({ signedIn, canSignOut, onSignOut, connection, current }:
             data-testid="nav-live"
           >
             Live
+          </a>
+          <a
+            href={WORKERS_HREF}
+            class="site-nav__link"
+            aria-current={current === 'workers' ? 'page' : undefined}
+            data-testid="nav-workers"
+          >
+            Workers
           </a>
         </nav>
       )}
