@@ -46,6 +46,7 @@ describe('PostgresTaskStore', () => {
         expect(rows).toEqual([
           { version: 1, name: 'initial' },
           { version: 2, name: 'artifacts' },
+          { version: 3, name: 'media' },
         ]);
       } finally {
         await client.end();
