@@ -120,7 +120,13 @@ export class DatabaseMediaStore implements MediaStore {
     if (object === null) throw new MediaMissingError(key);
     const start = range?.start ?? 0;
     const end = range?.end ?? object.bytes - 1;
-    return new PartReader(key, (seq) => this.fetchPart(key, seq), object.partBytes, start, end);
+    return new PartReader(
+      key,
+      (seq, offset, length) => this.fetchPart(key, seq, offset, length),
+      object.partBytes,
+      start,
+      end,
+    );
   }
 
   async materialise(key: string, dir: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
@@ -230,14 +236,15 @@ export class DatabaseMediaStore implements MediaStore {
   }
 
   /**
-   * One part. It arrives as hex text (pg cannot read binary results: it decodes every value as
-   * UTF-8), twice the part's size for a moment, and is decoded natively.
+   * `length` bytes from `offset` of one part. They arrive as hex text (pg cannot read binary results:
+   * it decodes every value as UTF-8), twice their size for a moment, decoded natively. Parts are
+   * stored uncompressed, so substring() reads only the TOAST chunks the range covers.
    */
-  private async fetchPart(key: string, seq: number): Promise<Buffer | null> {
-    const r = await this.pool.query<{ data: Buffer }>(`SELECT data FROM ${this.parts} WHERE key = $1 AND seq = $2`, [
-      key,
-      seq,
-    ]);
+  private async fetchPart(key: string, seq: number, offset: number, length: number): Promise<Buffer | null> {
+    const r = await this.pool.query<{ data: Buffer }>(
+      `SELECT substring(data FROM $3 FOR $4) AS data FROM ${this.parts} WHERE key = $1 AND seq = $2`,
+      [key, seq, offset + 1, length],
+    );
     return r.rows[0]?.data ?? null;
   }
 }
