@@ -171,3 +171,26 @@ describe('EARSHOT_MEDIA_STORE=database: nodes with separate data directories', (
     expect(await api.readStore((s) => s.get(id, ADMIN))).toMatchObject({ status: 'failed' });
   });
 });
+
+describe('EARSHOT_MEDIA_STORE=database: the worker copy', () => {
+  it('goes when a run is cancelled, and the media stays in the database for a retry', async () => {
+    const task = await api.upload(clip);
+    const copy = path.join('work', task.id, 'media-input.wav');
+    await api.until(
+      'the worker to hold a copy of the input',
+      async () => (await filesUnder(workerDir)).includes(copy),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 20,
+      },
+    );
+    expect((await api.request(`/v1/tasks/${task.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    await api.until('the cancelled run to remove its copy', async () => (await filesUnder(workerDir)).length === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    expect(await mediaRows(task.id)).toHaveLength(1);
+    expect((await api.request(`/v1/tasks/${task.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await mediaRows(task.id)).toEqual([]);
+  });
+});
