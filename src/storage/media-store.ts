@@ -32,6 +32,7 @@ export interface PutOptions {
  * (test/storage/media-store.conformance.ts).
  */
 export interface MediaStore {
+  /** Which adapter this is (the `EARSHOT_MEDIA_STORE` value that makes it). */
   readonly kind: MediaStoreKind;
 
   /**
