@@ -164,29 +164,45 @@ export class DatabaseMediaStore implements MediaStore {
     await this.pool.end();
   }
 
-  /** Cuts the stream into parts of exactly `partBytes` (the last may be shorter) and inserts each. */
+  /**
+   * Cuts the stream into parts of exactly `partBytes` (the last may be shorter) and inserts each.
+   * One insert runs while the next part fills from the stream, so reading the source and writing
+   * the database overlap; two part buffers take turns, a buffer being refilled only after the insert
+   * that sent it has finished.
+   */
   private async writeParts(key: string, source: Readable, opts: PutOptions): Promise<number> {
-    const part = Buffer.allocUnsafe(this.partBytes);
+    let part = Buffer.allocUnsafe(this.partBytes);
+    let spare = Buffer.allocUnsafe(this.partBytes);
+    let inserting: Promise<void> = Promise.resolve();
     let fill = 0;
     let seq = 0;
     let total = 0;
-    for await (const chunk of source) {
-      const bytes: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      total += bytes.length;
-      if (total > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes);
-      let at = 0;
-      while (at < bytes.length) {
-        const n = Math.min(this.partBytes - fill, bytes.length - at);
-        bytes.copy(part, fill, at, at + n);
-        fill += n;
-        at += n;
-        if (fill === this.partBytes) {
-          // The buffer is reused only after the statement finished, i.e. after pg has sent it.
-          await this.insertPart(key, seq++, part);
-          fill = 0;
+    try {
+      for await (const chunk of source) {
+        const bytes: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+        total += bytes.length;
+        if (total > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes);
+        let at = 0;
+        while (at < bytes.length) {
+          const n = Math.min(this.partBytes - fill, bytes.length - at);
+          bytes.copy(part, fill, at, at + n);
+          fill += n;
+          at += n;
+          if (fill === this.partBytes) {
+            await inserting;
+            inserting = this.insertPart(key, seq++, part);
+            // Awaited before the next insert or the end; until then a failure must not go unhandled.
+            inserting.catch(() => undefined);
+            [part, spare] = [spare, part];
+            fill = 0;
+          }
         }
       }
+    } finally {
+      // Whatever happened, no statement may still be using a buffer (or the object) after this returns.
+      await inserting.catch(() => undefined);
     }
+    await inserting;
     if (fill > 0) await this.insertPart(key, seq, part.subarray(0, fill));
     return total;
   }

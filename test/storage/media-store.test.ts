@@ -119,7 +119,8 @@ describe('database media store', () => {
   it('a read fails when the object is removed under it', async () => {
     const media = database();
     const id = randomUUID();
-    const { key } = await media.put(id, 'input', Readable.from([bytesOf(10_000, 3)]), { maxBytes: 1e6 });
+    // Far more than the reader buffers ahead (its high-water mark), so most is still unread at the removal.
+    const { key } = await media.put(id, 'input', Readable.from([bytesOf(300_000, 3)]), { maxBytes: 1e6 });
     const stream = await media.read(key);
     const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
     expect(first.length).toBe(PART_BYTES);
