@@ -16,6 +16,8 @@ import { type ProbeFn, TaskService } from '../services/task.service.js';
 import { TaskWaitService } from '../services/task-wait.service.js';
 import { WebhookService } from '../services/webhook.service.js';
 import { WebhookSender } from '../services/webhook-sender.js';
+import { createMediaStore } from '../storage/create-media-store.js';
+import type { MediaStore } from '../storage/media-store.js';
 import type { TaskStore } from '../store/task.store.js';
 import type { SupervisorView } from '../worker/supervisor.types.js';
 import type { ApiContext } from './context.js';
@@ -41,6 +43,11 @@ export interface AppDeps {
   config: Config;
   store: TaskStore;
   log: Logger;
+  /**
+   * Where task inputs are kept; default: the one EARSHOT_MEDIA_STORE names, made here and closed
+   * with the app (one passed in is the caller's to close).
+   */
+  media?: MediaStore;
   /** The worker supervisor when this process runs one (`/v1/admin/*` answer 503 without it). */
   supervisor?: SupervisorView;
   /** Where live sessions run (the supervisor's workers); without it `/v1/realtime` refuses sessions. */
@@ -92,6 +99,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: 'idle',
   });
 
+  const ownsMedia = deps.media === undefined;
+  const media = deps.media ?? createMediaStore(config, { log });
   const outbound = createOutboundAgent(config.allowPrivateNetworks);
   const hub = new EventHub(store, log.child({ component: 'events' }), {
     ...(tuning.eventPollMs === undefined ? {} : { pollMs: tuning.eventPollMs }),
@@ -144,6 +153,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     tasks: new TaskService({
       config,
       store,
+      media,
       log,
       probe: deps.probe ?? defaultProbe,
       outbound,
@@ -166,6 +176,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics,
     supervisor: deps.supervisor,
     state: { shuttingDown: false },
+    media,
   };
 
   const connections = trackConnections(app.server);
@@ -189,6 +200,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.addHook('onClose', async () => {
     await outbound.destroy();
+    if (ownsMedia) await media.close();
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(

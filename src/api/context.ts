@@ -5,6 +5,7 @@ import type { EventStreamService } from '../services/event-stream.service.js';
 import type { TaskService } from '../services/task.service.js';
 import type { TaskWaitService } from '../services/task-wait.service.js';
 import type { WebhookService } from '../services/webhook.service.js';
+import type { MediaStore } from '../storage/media-store.js';
 import type { TaskStore } from '../store/task.store.js';
 import type { SupervisorView } from '../worker/supervisor.types.js';
 import type { Metrics } from './plugins/metrics.js';
@@ -27,4 +28,6 @@ export interface ApiContext {
   supervisor: SupervisorView | undefined;
   /** Flipped when the server starts closing; /ready then answers 503. */
   state: { shuttingDown: boolean };
+  /** Where task inputs and saved live sessions are kept. */
+  media: MediaStore;
 }

@@ -3,9 +3,17 @@ import type { Command } from 'commander';
 import { buildApp } from '../api/app.js';
 import { storeUrl } from '../config/config.js';
 import { createLogger } from '../core/logger.js';
+import { createMediaStore } from '../storage/create-media-store.js';
 import { createStore } from '../store/create-store.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { configFrom } from './global-options.js';
+
+/**
+ * Unfinished media untouched this long, or media with no task, is an orphan. Far above the time
+ * between an object's last part and its task's enqueue (milliseconds), and a write in progress
+ * renews its time with every part.
+ */
+const ORPHAN_MEDIA_AGE_MS = 60 * 60_000;
 
 export function registerServeCommand(program: Command): void {
   program
@@ -28,10 +36,12 @@ export function registerServeCommand(program: Command): void {
       await mkdir(config.dataDir, { recursive: true });
       const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log });
       await store.migrate();
+      const media = createMediaStore(config, { log });
       const supervisor = config.workers > 0 ? new Supervisor({ config, store, log, count: config.workers }) : undefined;
       const app = await buildApp({
         config,
         store,
+        media,
         log,
         supervisor,
         ...(supervisor ? { liveWorkers: supervisor } : {}),
@@ -47,6 +57,14 @@ export function registerServeCommand(program: Command): void {
         Math.max(1000, config.leaseMs / 2),
       );
       sweep.unref();
+      // Media of uploads cut off with their server, or whose task was never enqueued (database store).
+      const mediaSweep = setInterval(() => {
+        media
+          .sweepOrphans(Date.now() - ORPHAN_MEDIA_AGE_MS)
+          .then((n) => n > 0 && log.warn({ removed: n }, 'removed media no task refers to'))
+          .catch((err: unknown) => log.warn({ err }, 'media sweep failed'));
+      }, ORPHAN_MEDIA_AGE_MS / 4);
+      mediaSweep.unref();
 
       let closing = false;
       const shutdown = async (signal: string) => {
@@ -54,13 +72,14 @@ export function registerServeCommand(program: Command): void {
         closing = true;
         log.info({ signal }, 'shutting down: draining workers and connections');
         clearInterval(sweep);
+        clearInterval(mediaSweep);
         const hardStop = setTimeout(() => {
           log.error('shutdown deadline passed; exiting');
           process.exit(1);
         }, config.shutdownGraceMs + 15_000);
         hardStop.unref();
         await Promise.all([app.close(), supervisor?.stop(config.shutdownGraceMs)]);
-        await store.close();
+        await Promise.all([store.close(), media.close()]);
         log.info('stopped');
       };
       process.once('SIGTERM', () => void shutdown('SIGTERM'));

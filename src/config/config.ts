@@ -334,6 +334,12 @@ export const SETTINGS = {
     schema: z.string().default(''),
     doc: "Host name a worker reports in the worker registry (empty = the machine's hostname); set it in containers, whose hostnames are random.",
   },
+  mediaStore: {
+    env: 'EARSHOT_MEDIA_STORE',
+    // The kinds are listed in src/storage/media-store.ts (MEDIA_STORE_KINDS); config stays free of imports from there.
+    schema: z.enum(['local', 'database']).default('local'),
+    doc: 'Where uploads and saved live sessions are kept. `local`: files in the data directory (several nodes must mount the same one). `database`: in PostgreSQL (`EARSHOT_DB` must be a PostgreSQL URL), so API servers and workers share nothing but the database; each node then only keeps copies while it probes an upload or runs a task.',
+  },
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -374,7 +380,17 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const config = { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+  assertMediaStoreFits(config);
   return Object.freeze(config) as Config;
+}
+
+/** Media in the database needs PostgreSQL: the SQLite store lives on one node's disk anyway. */
+function assertMediaStoreFits(config: Pick<Config, 'mediaStore' | 'db'>): void {
+  if (config.mediaStore === 'database' && !/^postgres(ql)?:\/\//i.test(config.db)) {
+    throw new ConfigError(
+      'invalid configuration: EARSHOT_MEDIA_STORE=database needs a PostgreSQL store (set EARSHOT_DB=postgres://…); with SQLite use EARSHOT_MEDIA_STORE=local',
+    );
+  }
 }
 
 function isSet(value: string | undefined): value is string {
@@ -411,7 +427,7 @@ export function llmEnabled(config: Pick<Config, 'llmBaseUrl'>): boolean {
 }
 
 /** The SQLite default lives in the data directory, so one folder is the whole installation. */
-export function storeUrl(config: Config): string {
+export function storeUrl(config: Pick<Config, 'db' | 'dataDir'>): string {
   return config.db !== '' ? config.db : path.join(config.dataDir, 'earshot.db');
 }
 

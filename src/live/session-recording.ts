@@ -6,6 +6,7 @@ import { MAX_WAV_DATA_BYTES, WAV_HEADER_BYTES, wavHeader } from '../audio/wav-he
 import type { Task } from '../core/task.js';
 import { fullText, OUTPUT_FORMATS, type OutputFormat, type Segment, type Transcript } from '../core/transcript.js';
 import { createMediaDir, removeMediaDir } from '../services/media-files.js';
+import type { MediaStore } from '../storage/media-store.js';
 import type { TaskStore } from '../store/task.store.js';
 
 /** Who the saved task belongs to and how it is shown. */
@@ -125,14 +126,17 @@ export class SessionRecording {
 
   /**
    * Ends the file, writes the real sizes into its header and stores the session as a succeeded
-   * task (TaskStore.addFinished) with the turns as its transcript. Resolves null, leaving nothing on
-   * disk, when no audio was recorded. On any failure the media directory is removed before the
-   * error propagates, so no file outlives a task that was not stored. Call once.
+   * task (TaskStore.addFinished) with the turns as its transcript. With `media`, the file is put
+   * into that store first and the task keeps its key (a store other than this node's disk gets a
+   * copy, and the local file goes); without, the task keeps the file's path. Resolves null, leaving
+   * nothing on disk, when no audio was recorded. On any failure the media directory (and anything
+   * put into `media`) is removed before the error propagates, so no file outlives a task that was
+   * not stored. Call once.
    */
-  save(store: TaskStore, options: SaveOptions): Promise<Task | null> {
+  save(store: TaskStore, options: SaveOptions, media?: MediaStore): Promise<Task | null> {
     if (this.state !== 'recording') return Promise.reject(new Error(`the recording is already ${this.state}`));
     this.state = 'saving';
-    this.saving = this.finishAndStore(store, options).then(
+    this.saving = this.finishAndStore(store, options, media).then(
       (task) => {
         this.state = 'saved';
         return task;
@@ -140,6 +144,7 @@ export class SessionRecording {
       async (err: unknown) => {
         this.state = 'discarded';
         await this.removeFiles();
+        await media?.remove(this.taskId).catch(() => undefined);
         throw err;
       },
     );
@@ -160,7 +165,7 @@ export class SessionRecording {
     await this.removeFiles();
   }
 
-  private async finishAndStore(store: TaskStore, options: SaveOptions): Promise<Task | null> {
+  private async finishAndStore(store: TaskStore, options: SaveOptions, media?: MediaStore): Promise<Task | null> {
     await this.endStream();
     if (this.failure !== null) throw this.failure;
     if (this.dataBytes === 0) {
@@ -171,14 +176,17 @@ export class SessionRecording {
     const duration = this.recordedSeconds;
     const segments = this.turns.filter((s) => s.start < duration).sort((a, b) => a.start - b.start || a.end - b.end);
     const transcript: Transcript = { language: options.language, duration, segments, text: fullText(segments) };
-    return store.addFinished(
+    const stored = media
+      ? await media.putFile(this.taskId, this.mediaPath)
+      : { key: this.mediaPath, bytes: WAV_HEADER_BYTES + this.dataBytes };
+    const task = await store.addFinished(
       {
         id: this.taskId,
         userId: options.userId,
         priority: 0,
         sourceName: options.sourceName,
-        mediaPath: this.mediaPath,
-        mediaBytes: WAV_HEADER_BYTES + this.dataBytes,
+        mediaPath: stored.key,
+        mediaBytes: stored.bytes,
         options: { language: options.language, formats: options.formats ?? [...OUTPUT_FORMATS] },
         callbackUrl: null,
         // Never run, so never retried; the store still requires at least one attempt.
@@ -187,6 +195,8 @@ export class SessionRecording {
       },
       transcript,
     );
+    if (stored.key !== this.mediaPath) await removeMediaDir(this.dataDir, this.taskId);
+    return task;
   }
 
   /** Flushes and closes the file (or, after an error, just closes it); resolves once the descriptor is closed. */

@@ -53,7 +53,7 @@ export async function removeMediaDir(dataDir: string, taskId: string): Promise<v
 }
 
 /** Counts bytes and fails the pipeline as soon as the limit is passed, so an oversized body is never fully written. */
-class ByteLimit extends Transform {
+export class ByteLimit extends Transform {
   bytes = 0;
   constructor(private readonly limit: number) {
     super();

@@ -20,6 +20,7 @@ import type { Task, TaskOptions } from '../core/task.js';
 import { fullText, type OutputFormat, type Segment, type Transcript } from '../core/transcript.js';
 import type { User } from '../core/user.js';
 import { type LanguageSupport, languageSupport } from '../engines/engine-languages.js';
+import type { MediaStore } from '../storage/media-store.js';
 import type { ListFilter, Scope, TaskPage, TaskStore } from '../store/task.store.js';
 import { createMediaDir, removeMediaDir, safeSourceName, storedFileName, writeLimited } from './media-files.js';
 import { checkOutboundUrl } from './net-guard.js';
@@ -39,11 +40,15 @@ export interface TaskOptionsInput {
   polish?: boolean;
 }
 
-/** An input stored in its task's media directory, not yet a task (see TaskService.receive). */
+/**
+ * An input spooled to this node's disk, in its task's media directory (ffprobe needs a file), not yet
+ * in the media store nor a task (see TaskService.receive).
+ */
 export interface ReceivedInput {
   /** The id the task will have. */
   id: string;
   sourceName: string;
+  /** The spooled file on this node. */
   mediaPath: string;
   bytes: number;
 }
@@ -60,6 +65,8 @@ export type TaskSource =
 export interface TaskServiceDeps {
   config: Config;
   store: TaskStore;
+  /** Where accepted inputs are kept; the task row holds its key. */
+  media: MediaStore;
   log: Logger;
   probe: ProbeFn;
   /** Dispatcher for user-chosen URLs (checks addresses at connect time). */
@@ -150,11 +157,13 @@ export class TaskService {
     return this.enqueueChecked(user, received, input, checked);
   }
 
-  /** Removes a received input that will not become a task. Never throws (a leftover is logged). */
+  /** Removes a received input (spooled or stored) that will not become a task. Never throws (a leftover is logged). */
   async discard(received: Pick<ReceivedInput, 'id'>): Promise<void> {
-    await removeMediaDir(this.deps.config.dataDir, received.id).catch((rmErr: unknown) =>
-      this.deps.log.warn({ err: rmErr, taskId: received.id }, 'could not remove the input of a rejected task'),
-    );
+    await this.deps.media
+      .remove(received.id)
+      .catch((rmErr: unknown) =>
+        this.deps.log.warn({ err: rmErr, taskId: received.id }, 'could not remove the input of a rejected task'),
+      );
   }
 
   /** The options that need checking beyond the schema: the engine's languages and the callback's address. */
@@ -181,11 +190,15 @@ export class TaskService {
     input: TaskOptionsInput,
     checked: CheckedOptions,
   ): Promise<Task> {
-    const { config, store } = this.deps;
-    const { id, sourceName, mediaPath, bytes } = received;
+    const { config, store, media } = this.deps;
+    const { id, sourceName, mediaPath } = received;
     try {
-      if (bytes === 0) throw new BadAudioError('the file is empty');
+      if (received.bytes === 0) throw new BadAudioError('the file is empty');
       const { durationSeconds } = await this.probe(mediaPath, sourceName);
+      // Stored before the task exists, so an accepted input outlives the node that received it. The
+      // local store keeps the spooled file as it is; any other copies it, and the spool goes.
+      const stored = await media.putFile(id, mediaPath);
+      if (stored.key !== mediaPath) await removeMediaDir(config.dataDir, id);
       const options: TaskOptions = {
         language: checked.language,
         formats: input.formats ?? ['json'],
@@ -199,8 +212,8 @@ export class TaskService {
           userId: user.id,
           priority: input.priority ?? 0,
           sourceName,
-          mediaPath,
-          mediaBytes: bytes,
+          mediaPath: stored.key,
+          mediaBytes: stored.bytes,
           options,
           callbackUrl: checked.callbackUrl,
           maxAttempts: config.maxAttempts,
@@ -240,12 +253,12 @@ export class TaskService {
     return task;
   }
 
-  /** Deletes the row (and the store's checkpoints and transcript), then the task's files. */
+  /** Deletes the row (and the store's checkpoints and transcript), then the task's media (and any copy on this node). */
   async remove(id: string, scope: Scope): Promise<void> {
     const task = await this.deps.store.remove(id, scope);
     if (task === null) throw new NotFoundError();
     this.deps.onChange?.();
-    await removeMediaDir(this.deps.config.dataDir, task.id);
+    await this.deps.media.remove(task.id);
   }
 
   /**

@@ -7,6 +7,7 @@ import { StageTimes } from '../core/stage-times.js';
 import type { Task } from '../core/task.js';
 import type { EnginePool } from '../engines/engine-pool.js';
 import { type PipelineProgress, transcribe } from '../pipeline/transcribe.js';
+import type { MediaStore } from '../storage/media-store.js';
 import type { TaskStore } from '../store/task.store.js';
 
 /** Progress rows are written at most this often (plus on every finished chunk), never per word. */
@@ -19,9 +20,17 @@ const PROGRESS_INTERVAL_MS = 1000;
  */
 export async function runTask(
   task: Task,
-  deps: { config: Config; store: TaskStore; pool: EnginePool; workerId: string; log: Logger; shutdown: AbortSignal },
+  deps: {
+    config: Config;
+    store: TaskStore;
+    media: MediaStore;
+    pool: EnginePool;
+    workerId: string;
+    log: Logger;
+    shutdown: AbortSignal;
+  },
 ): Promise<void> {
-  const { config, store, workerId } = deps;
+  const { config, store, media, workerId } = deps;
   const log = deps.log.child({ taskId: task.id, attempt: task.attempts });
   const times = new StageTimes();
   const started = performance.now();
@@ -60,9 +69,14 @@ export async function runTask(
   // Whether this attempt completed the task (otherwise it failed, was released or lost its lease: see the log).
   let completed = false;
   try {
-    await times.time('setup', () => mkdir(workDir, { recursive: true }));
+    // The input as a local file for ffmpeg: the stored file itself, or a copy in the work directory
+    // (removed with it below, however the run ends). Missing media fails the task for good.
+    const mediaPath = await times.time('setup', async () => {
+      await mkdir(workDir, { recursive: true });
+      return media.materialise(task.mediaPath, workDir, { signal });
+    });
     const transcript = await transcribe({
-      mediaPath: task.mediaPath,
+      mediaPath,
       workDir,
       // A task without its own chunk length uses this worker's setting (EARSHOT_MAX_CHUNK_SECONDS).
       options: { ...task.options, maxChunkSeconds: task.options.maxChunkSeconds ?? config.maxChunkSeconds },

@@ -9,6 +9,7 @@ import type { StreamingRecognizerFactory } from '../engines/streaming.js';
 import type { LiveCommand, LiveReport } from '../live/live-messages.js';
 import { LiveHost } from '../live/worker/live-host.js';
 import { loadSileroVad } from '../live/worker/live-vad.js';
+import { createMediaStore } from '../storage/create-media-store.js';
 import { createStore } from '../store/create-store.js';
 import { onParentGone } from './parent-guard.js';
 import { Worker } from './worker.js';
@@ -56,6 +57,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
   const wlog = log.child({ workerId });
   const store = await createStore(storeUrl(config), { retryDelaysMs: config.retryDelaysMs, log: wlog });
   await store.migrate();
+  const media = createMediaStore(config, { log: wlog });
   // File work yields the CPU to live sessions: its decoders run at a lower priority, so a busy box
   // keeps live latency and file tasks use whatever is left (see docs/architecture.md).
   const pool = new EnginePool(createEngineFactory({ ...config, pocketsphinx: { cpuPriority: FILE_WORK_NICENESS } }), {
@@ -82,6 +84,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
   const worker = new Worker({
     config,
     store,
+    media,
     pool,
     workerId,
     log: wlog,
@@ -133,7 +136,7 @@ export async function runWorkerProcess(config: Config, log: Logger, opts: Worker
       await Promise.all([worker.stop(graceMs), live.closeAll()]);
       await presence.stop();
       await pool.close();
-      await store.close();
+      await Promise.all([store.close(), media.close()]);
     })();
     return stopping;
   };

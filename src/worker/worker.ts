@@ -2,6 +2,7 @@ import { type Config, tasksPerWorker } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Task } from '../core/task.js';
 import type { EnginePool } from '../engines/engine-pool.js';
+import type { MediaStore } from '../storage/media-store.js';
 import type { TaskStore } from '../store/task.store.js';
 import { runTask } from './task-runner.js';
 
@@ -13,6 +14,8 @@ export type WorkerState = { state: 'idle' } | { state: 'busy'; taskIds: string[]
 export interface WorkerDeps {
   config: Config;
   store: TaskStore;
+  /** Where task inputs are read from. */
+  media: MediaStore;
   pool: EnginePool;
   workerId: string;
   log: Logger;

@@ -17,6 +17,7 @@ export { LeaseLostError } from './lease-lost.error.js';
 export { LiveSessionError } from './live-session.error.js';
 export { LLM_FAILURES, LlmError, type LlmFailure } from './llm.error.js';
 export { LlmNotConfiguredError } from './llm-not-configured.error.js';
+export { MediaMissingError } from './media-missing.error.js';
 export { ModelNotFoundError } from './model-not-found.error.js';
 export { NotFoundError } from './not-found.error.js';
 export { PayloadTooLargeError } from './payload-too-large.error.js';

@@ -51,11 +51,15 @@ export function realtimeRoutes(ctx: ApiContext, gateway: LiveGateway, onTaskSave
                   },
                   addTurn: (segment) => recording.addTurn(segment),
                   finish: async () => {
-                    const task = await recording.save(ctx.store, {
-                      userId: user.id,
-                      sourceName: `live-${new Date().toISOString().replace(/[:.]/g, '-')}.wav`,
-                      language: session.language,
-                    });
+                    const task = await recording.save(
+                      ctx.store,
+                      {
+                        userId: user.id,
+                        sourceName: `live-${new Date().toISOString().replace(/[:.]/g, '-')}.wav`,
+                        language: session.language,
+                      },
+                      ctx.media,
+                    );
                     if (task !== null) onTaskSaved();
                     return task?.id ?? null;
                   },

@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { NotFoundError, RangeNotSatisfiableError } from '../../../core/errors/index.js';
+import { MediaMissingError, NotFoundError, RangeNotSatisfiableError } from '../../../core/errors/index.js';
 import { contentTypeFor, type RenderOptions, renderTranscript } from '../../../formats/index.js';
 import { scopeOf } from '../../../services/task.service.js';
+import type { ByteRange, MediaStore } from '../../../storage/media-store.js';
 import type { ApiContext } from '../../context.js';
 import { contentDisposition, mediaTypeFor, parseRange } from '../../media-range.js';
 import { requireUser } from '../../plugins/auth.js';
@@ -13,7 +12,7 @@ import { errors, isSet, TaskIdParams } from '../../schemas/common.schema.js';
 import { TranscriptQuerySchema } from '../../schemas/task.schema.js';
 
 export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  const { tasks, artifacts } = ctx;
+  const { tasks, artifacts, media } = ctx;
   return async (app) => {
     app.get(
       '/tasks/:id/transcript',
@@ -77,12 +76,9 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const task = await tasks.get(request.params.id, scopeOf(requireUser(request)));
-        const size = await stat(task.mediaPath).then(
-          (s) => s.size,
-          () => {
-            throw new NotFoundError('media');
-          },
-        );
+        const stored = await media.stat(task.mediaPath);
+        if (stored === null) throw new NotFoundError('media');
+        const size = stored.bytes;
         const range = parseRange(request.headers.range, size);
         if (range === 'unsatisfiable') throw new RangeNotSatisfiableError(size);
         void reply
@@ -93,13 +89,23 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           .header('cache-control', 'private, max-age=3600');
         if (range === null) {
           void reply.header('content-length', String(size));
-          return reply.status(200).send(createReadStream(task.mediaPath));
+          return reply.status(200).send(await readMedia(media, task.mediaPath));
         }
         void reply
           .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
           .header('content-length', String(range.end - range.start + 1));
-        return reply.status(206).send(createReadStream(task.mediaPath, { start: range.start, end: range.end }));
+        return reply.status(206).send(await readMedia(media, task.mediaPath, range));
       },
     );
   };
+}
+
+/** Media removed between stat and read (the task was deleted meanwhile) is as missing as media never stored. */
+async function readMedia(media: MediaStore, key: string, range?: ByteRange) {
+  try {
+    return await media.read(key, range);
+  } catch (err) {
+    if (err instanceof MediaMissingError) throw new NotFoundError('media');
+    throw err;
+  }
 }

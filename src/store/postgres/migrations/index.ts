@@ -1,6 +1,7 @@
 import { checkMigrations, type Migration } from '../../migration.js';
 import { initial } from './0001-initial.js';
 import { artifacts } from './0002-artifacts.js';
+import { media } from './0003-media.js';
 import { webhooks } from './0004-webhooks.js';
 import { workers } from './0005-workers.js';
 import { eventSequencer } from './0006-event-sequencer.js';
@@ -9,6 +10,7 @@ import { eventSequencer } from './0006-event-sequencer.js';
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   initial,
   artifacts,
+  media,
   webhooks,
   workers,
   eventSequencer,
