@@ -9,9 +9,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetwork, type Host, hostsSupport, type Network, reapStale } from '../../helpers/hosts/index.js';
-import { run } from '../../helpers/hosts/ip-command.js';
-import { listLinks, listNetns } from '../../helpers/hosts/teardown.js';
+import {
+  createNetwork,
+  type Host,
+  hostsSupport,
+  listLinks,
+  listNetns,
+  type Network,
+  reapStale,
+  run,
+} from '../../helpers/hosts/index.js';
 import { processAlive, waitForExit } from '../../helpers/service/index.js';
 
 const support = hostsSupport();
@@ -84,7 +91,7 @@ describe.skipIf(!support.ok)(`private network of hosts${support.ok ? '' : ` (ski
     const [a, b] = [network.host('a'), network.host('b')];
     const server = await serveName(a, 7003);
     expect(a.pids()).toContain(server.pid);
-    const killed = a.kill();
+    const killed = await a.kill();
     expect(killed).toContain(server.pid);
     await waitForExit(server.pid as number, 10_000);
     expect(a.pids()).toEqual([]);

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type CommandResult, IP_BIN, ip, run } from './ip-command.js';
-import { killNetnsSync, netnsPids } from './teardown.js';
+import { killNetnsRound, netnsPids } from './teardown.js';
 
 /**
  * One simulated machine: a network namespace with loopback and one interface (eth0, a veth into the
@@ -42,8 +43,16 @@ export class Host {
    * Nothing gets to shut down (no lease released, no connection closed cleanly). Returns the pids
    * killed. The host itself stays, so services can be started on it again.
    */
-  kill(): number[] {
-    return killNetnsSync(this.netns);
+  async kill(timeoutMs = 15_000): Promise<number[]> {
+    const killed = new Set<number>();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pids = killNetnsRound(this.netns);
+      if (pids.length === 0) return [...killed];
+      if (Date.now() > deadline) throw new Error(`host ${this.name}: processes ${pids.join(', ')} survive SIGKILL`);
+      for (const pid of pids) killed.add(pid);
+      await sleep(20); // a poll for the killed processes to be gone, not a wait for an event
+    }
   }
 
   /**

@@ -12,6 +12,7 @@
  */
 export { reapStale } from './claim.js';
 export { Host } from './host.js';
-export { type CommandResult, hostsSupport } from './ip-command.js';
+export { type CommandResult, hostsSupport, run } from './ip-command.js';
 export { createNetwork, Network, type NetworkOptions } from './network.js';
 export { PrivatePostgres, postgresBinDir } from './postgres.js';
+export { listLinks, listNetns } from './teardown.js';

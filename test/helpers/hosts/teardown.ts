@@ -32,24 +32,31 @@ export function netnsPids(netns: string): number[] {
 }
 
 /**
- * SIGKILLs every process in `netns` until none is left (a process may fork while its siblings are
- * being killed, so this repeats), like pulling a machine's plug. Returns the pids killed.
+ * One round of pulling a machine's plug: SIGKILL to every live process in `netns`. Returns the pids
+ * signalled (none: the namespace is empty). Callers repeat until none is left, as a process may
+ * fork while its siblings are being killed.
  */
+export function killNetnsRound(netns: string): number[] {
+  const pids = netnsPids(netns).filter(processAlive);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs every process in `netns` until none is left; returns the pids killed. */
 export function killNetnsSync(netns: string, deadlineMs = KILL_DEADLINE_MS): number[] {
   const killed = new Set<number>();
   const deadline = Date.now() + deadlineMs;
   for (;;) {
-    const pids = netnsPids(netns).filter(processAlive);
+    const pids = killNetnsRound(netns);
     if (pids.length === 0) return [...killed];
     if (Date.now() > deadline) throw new Error(`${netns}: processes ${pids.join(', ')} survive SIGKILL`);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed.add(pid);
-      } catch {
-        // gone already
-      }
-    }
+    for (const pid of pids) killed.add(pid);
     sleepSync(20);
   }
 }
