@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { childEnv } from '../child-env.js';
 import { CLI } from '../cli.js';
-import { E2E_ENV, type ExitInfo, type ServiceOptions } from './options.js';
+import { E2E_ENV, type ExitInfo, type ProcessHost, type ServiceOptions } from './options.js';
 import { ProcessLog } from './process-log.js';
 import { childPids, within } from './processes.js';
 
@@ -12,6 +12,8 @@ import { childPids, within } from './processes.js';
 export function serviceEnv(dataDir: string, opts: ServiceOptions = {}): Record<string, string> {
   return childEnv({
     ...E2E_ENV,
+    // On a host, listen on its address (reached from the test over the private network).
+    ...(opts.host ? { EARSHOT_HOST: opts.host.address } : {}),
     ...opts.env,
     EARSHOT_DATA_DIR: dataDir,
     ...(opts.faults ? { EARSHOT_TEST_FAULTS: JSON.stringify(opts.faults) } : {}),
@@ -28,9 +30,11 @@ export class CliProcess {
   private readonly child: ChildProcess;
   private exitInfo: ExitInfo | null = null;
 
-  constructor(args: readonly string[], env: Record<string, string>, label: string) {
+  /** `host`: run on that simulated machine (see ServiceOptions.host) instead of this one. */
+  constructor(args: readonly string[], env: Record<string, string>, label: string, host?: ProcessHost) {
     this.log = new ProcessLog(label);
-    this.child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const [file, argv] = nodeCommand([CLI, ...args], host);
+    this.child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     if (this.child.pid === undefined) throw new Error(`could not start ${label}`);
     const onData = (buf: Buffer) => this.log.append(buf.toString('utf8'));
     this.child.stdout?.on('data', onData);
@@ -81,8 +85,16 @@ export class CliProcess {
 export interface WorkerOptions extends ServiceOptions {
   /** EARSHOT_WORKER_ID: names the worker in logs and lease rows. */
   id: string;
-  /** The data directory uploads were stored in (the SQLite store too, unless EARSHOT_DB says otherwise). */
+  /**
+   * Its data directory: the SQLite store (unless EARSHOT_DB says otherwise) and work files. Uploads
+   * are read from where the API server stored them (the task row has the path).
+   */
   dataDir: string;
+}
+
+/** `[file, args]` running Node with `args` here, or on `host` (inside its network namespace). */
+export function nodeCommand(args: readonly string[], host?: ProcessHost): [string, string[]] {
+  return host ? host.command(process.execPath, args) : [process.execPath, [...args]];
 }
 
 /**
@@ -91,7 +103,7 @@ export interface WorkerOptions extends ServiceOptions {
  */
 export async function startWorker(opts: WorkerOptions): Promise<CliProcess> {
   const env = { ...serviceEnv(opts.dataDir, opts), EARSHOT_WORKER_ID: opts.id };
-  const worker = new CliProcess(['worker'], env, `worker ${opts.id}`);
+  const worker = new CliProcess(['worker'], env, `worker ${opts.id}`, opts.host);
   try {
     await worker.waitForLog((r) => r.msg === 'engines loaded', 'engines loaded', 30_000);
   } catch (err) {

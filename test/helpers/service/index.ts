@@ -13,11 +13,12 @@
  * webhook-receiver.ts: a loopback server recording callbacks.
  */
 export type { TaskView } from '../../../src/api/schemas/task.schema.js';
-export { CliProcess, serviceEnv, startWorker, type WorkerOptions } from './cli-process.js';
+export { CliProcess, nodeCommand, serviceEnv, startWorker, type WorkerOptions } from './cli-process.js';
 export { EventStream, type SseEvent } from './event-stream.js';
 export {
   E2E_ENV,
   type ExitInfo,
+  type ProcessHost,
   type ServiceOptions,
   type TranscriptJson,
   type User,

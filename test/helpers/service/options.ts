@@ -23,6 +23,21 @@ export interface ServiceOptions {
   faults?: FaultConfig;
   /** Wait at start until every worker has loaded its engines and reports idle (default true when workers > 0). */
   waitForWorkers?: boolean;
+  /**
+   * The simulated machine to run on (a Host of test/helpers/hosts): the processes start inside its
+   * network namespace and the server listens on its address. Default: this machine, on loopback.
+   */
+  host?: ProcessHost;
+}
+
+/** Where a test service's processes run: what ServiceOptions.host needs of a host. */
+export interface ProcessHost {
+  /** The address its servers listen on and are reached at. */
+  readonly address: string;
+  /** Its data directory; a service started there makes its own temp directory inside. */
+  readonly dataDir: string;
+  /** `[file, args]` that run `file args` on the host. */
+  command(file: string, args: readonly string[]): [string, string[]];
 }
 
 /** One of a server's supervised workers, as GET /v1/admin/workers shows it (`supervised`). */

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, runCli } from '../cli.js';
-import { serviceEnv } from './cli-process.js';
+import { nodeCommand, serviceEnv } from './cli-process.js';
 import type { ExitInfo, ServiceOptions, User, WorkerView } from './options.js';
 import { ProcessLog } from './process-log.js';
 import { listeningUrl, within } from './processes.js';
@@ -109,7 +109,8 @@ export abstract class ServerProcess {
   /** @internal Starts the server process and waits for /health (and for idle workers). */
   async start(): Promise<void> {
     if (this.child !== null) throw new Error('the service is already running');
-    const child = spawn(process.execPath, [CLI, 'serve'], {
+    const [file, args] = nodeCommand([CLI, 'serve'], this.opts.host);
+    const child = spawn(file, args, {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so cleanup can kill the server, its workers and their engines at once.

@@ -9,9 +9,12 @@ import { EventStream } from './event-stream.js';
 import type { ServiceOptions, TranscriptJson, User, WorkerView } from './options.js';
 import { ServerProcess } from './server-process.js';
 
-/** Starts a service in a fresh temp data directory with users `alice` (user) and `root` (admin). */
+/**
+ * Starts a service in a fresh temp data directory (inside the host's, on a host) with users `alice`
+ * (user) and `root` (admin).
+ */
 export async function startService(opts: ServiceOptions = {}): Promise<Service> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'earshot-e2e-'));
+  const dataDir = await mkdtemp(path.join(opts.host?.dataDir ?? os.tmpdir(), 'earshot-e2e-'));
   const service = new Service(dataDir, opts);
   try {
     await service.createUsers();
