@@ -46,6 +46,12 @@ const EXPECTED: Record<string, { make: () => EarshotError; code: string; status:
     status: 400,
     retryable: false,
   },
+  MediaMissingError: {
+    make: () => new errors.MediaMissingError('db:t/input.wav'),
+    code: 'media_missing',
+    status: 500,
+    retryable: false,
+  },
   ModelNotFoundError: {
     make: () => new errors.ModelNotFoundError('m'),
     code: 'model_not_found',

@@ -55,6 +55,7 @@ describe('task and event vocabulary', () => {
       'src/core/event.ts',
       'src/core/task.ts',
       'src/core/transcript.ts',
+      'src/core/worker-registration.ts',
     ]);
     for (const file of fromWeb) {
       expect(

@@ -1,7 +1,7 @@
 /**
  * Two machines and a database: an API node (no workers) on host `api` and a standalone worker on
- * host `worker`, each in its own network namespace with its own data directory, reaching a private
- * PostgreSQL only over the test's bridge network. PostgreSQL crashes (stop -m immediate) while tasks
+ * host `worker`, each in its own network namespace with its own data directory (media in the
+ * database), reaching a private PostgreSQL only over the test's bridge network. PostgreSQL crashes (stop -m immediate) while tasks
  * are being recognised and comes back on the same address; afterwards every task must have
  * succeeded exactly once, none lost or left behind, and the API must answer again.
  */
@@ -33,11 +33,9 @@ describe.skipIf(!support.ok)(
         EARSHOT_WORKERS: 0,
         EARSHOT_CONCURRENCY: 2,
         EARSHOT_MAX_CHUNK_SECONDS: 2,
+        EARSHOT_MEDIA_STORE: 'database',
       };
       api = await startService({ host: net.host('api'), env });
-      // TODO(coordinator): set EARSHOT_MEDIA_STORE=database on both nodes. Until then the worker reads
-      // each upload from the API node's data directory, by the absolute path in the task row: hosts
-      // share the machine's filesystem, so this works here but would not across real machines.
       worker = await startWorker({
         host: net.host('worker'),
         id: 'host-worker',

@@ -34,10 +34,12 @@ export async function startService(opts: ServiceOptions = {}): Promise<Service> 
 export class Service extends ServerProcess {
   /**
    * Starts another server on this data directory and store, with the same users (two API servers
-   * behind a load balancer, say). Its stop() leaves the directory to this service.
+   * behind a load balancer, say). Its stop() leaves the directory to this service. On another host it
+   * gets a data directory of its own there instead (nothing shared but the store).
    */
   async sibling(opts: ServiceOptions = {}): Promise<Service> {
-    const other = new Service(this.dataDir, opts, false);
+    const dataDir = opts.host ? await mkdtemp(path.join(opts.host.dataDir, 'earshot-e2e-')) : this.dataDir;
+    const other = new Service(dataDir, opts, opts.host !== undefined);
     Object.assign(other.tokens, this.tokens);
     try {
       await other.start();
