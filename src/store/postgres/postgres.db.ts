@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { ConflictError } from '../../core/errors/index.js';
 import type { StoreLogger } from '../store-options.js';
@@ -93,12 +94,16 @@ export class PgDb implements PgQuery {
   /**
    * tx() holding advisory lock `key` from the start: BEGIN and the lock go in one round trip (a
    * simple query may hold two statements; the key is a literal built from the checked schema name).
-   * Every statement of `fn` then has a snapshot taken after the lock was granted.
-   * - 'enqueue': the queue-bound count and the insert are one atomic step.
-   * - 'sequence': one event sequencer at a time (see postgres.events.ts).
+   * Every statement of `fn` then has a snapshot taken after the lock was granted. 'sequence': one
+   * event sequencer at a time (see postgres.events.ts).
    */
-  txWithLock<T>(key: 'enqueue' | 'sequence', fn: (q: PgQuery) => Promise<T>): Promise<T> {
+  txWithLock<T>(key: 'sequence', fn: (q: PgQuery) => Promise<T>): Promise<T> {
     return this.transaction(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('${this.keys[key]}'))`, fn);
+  }
+
+  /** The enqueue lock's key as SQL (for queued_count_locked; a literal from the checked schema name). */
+  get enqueueLockKeySql(): string {
+    return `hashtext('${this.keys.enqueue}')`;
   }
 
   /**
@@ -174,9 +179,31 @@ export class PgDb implements PgQuery {
   }
 }
 
+/**
+ * Names for parameterised statements, so each connection parses and plans a statement once and then
+ * only binds and executes it: planning was a large part of a transition's time. The statement texts
+ * are the adapters' fixed templates, so there are few; the map is bounded anyway, and a text past the
+ * bound simply runs unnamed. Statements without parameters (migrations, which hold several
+ * statements) always run as simple queries.
+ */
+const STATEMENT_NAMES = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+
+function statementName(sql: string): string | undefined {
+  let name = STATEMENT_NAMES.get(sql);
+  if (name === undefined && STATEMENT_NAMES.size < MAX_NAMED_STATEMENTS) {
+    name = `earshot_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    STATEMENT_NAMES.set(sql, name);
+  }
+  return name;
+}
+
 async function queryOn(on: pg.Pool | pg.PoolClient, sql: string, params: unknown[]): Promise<pg.QueryResult<Row>> {
   try {
-    return await on.query<Row>(sql, params);
+    const name = params.length > 0 ? statementName(sql) : undefined;
+    return name === undefined
+      ? await on.query<Row>(sql, params)
+      : await on.query<Row>({ name, text: sql, values: params });
   } catch (err) {
     throw mapConstraintError(err);
   }

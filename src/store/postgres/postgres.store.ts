@@ -111,25 +111,26 @@ export class PostgresTaskStore implements TaskStore {
   /**
    * The bound counts every queued task, including those waiting out a retry backoff; processing
    * tasks do not count. A non-finite `maxQueued` (Infinity) disables it. Bounded enqueues serialise
-   * on an advisory lock taken before the count's snapshot, so concurrent ones cannot overshoot the
-   * bound. The insert, the bound and the event are one statement.
+   * on an advisory lock taken before the count's snapshot (queued_count_locked, migration 7), so
+   * concurrent ones cannot overshoot the bound. The bound, the insert and the event are one statement.
    */
   async enqueue(task: NewTask, maxQueued: number): Promise<Task> {
     const now = this.opts.now();
     const bounded = Number.isFinite(maxQueued);
-    const sql = `WITH ins AS (
+    const row = await this.db.get(
+      `WITH ins AS (
          INSERT INTO ${this.t.tasks} (id, user_id, status, stage, priority, source_name, media_path, media_bytes,
            options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at)
          SELECT $1::text, $2::text, 'queued', 'waiting', $3::integer, $4::text, $5::text, $6::bigint, $7::jsonb,
            $8::text, 0, $9::integer, $10::bigint, $11::double precision, 0, $10::bigint, $10::bigint
-         WHERE ${bounded ? `(SELECT count(*) FROM ${this.t.tasks} WHERE status = 'queued') < $12` : 'TRUE'}
+         WHERE ${bounded ? `${this.t.schema}.queued_count_locked(${this.db.enqueueLockKeySql}) < $12` : 'TRUE'}
          RETURNING *),
        ${events.eventCte(this.db, 'ev', 'ins', 'created', EVENT_DATA_SQL.created, '$10::bigint')}
-       SELECT * FROM ins`;
-    const params = insertParams(task, now, task.durationSeconds);
-    const row = bounded
-      ? await this.db.txWithLock('enqueue', (q) => q.get(sql, [...params, maxQueued]))
-      : await this.db.get(sql, params);
+       SELECT * FROM ins`,
+      bounded
+        ? [...insertParams(task, now, task.durationSeconds), maxQueued]
+        : insertParams(task, now, task.durationSeconds),
+    );
     if (!row) throw new QueueFullError();
     return taskFromRow(row);
   }

@@ -5,6 +5,7 @@ import { media } from './0003-media.js';
 import { webhooks } from './0004-webhooks.js';
 import { workers } from './0005-workers.js';
 import { eventSequencer } from './0006-event-sequencer.js';
+import { enqueueBound } from './0007-enqueue-bound.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -14,4 +15,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   webhooks,
   workers,
   eventSequencer,
+  enqueueBound,
 ]);
