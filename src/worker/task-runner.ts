@@ -1,14 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Config, timeBudgetSeconds } from '../config/config.js';
+import { timeBudgetSeconds } from '../config/config.js';
 import { failureOf, LeaseLostError, TimeBudgetError } from '../core/errors/index.js';
 import type { Logger } from '../core/logger.js';
 import { StageTimes } from '../core/stage-times.js';
 import type { Task } from '../core/task.js';
-import type { EnginePool } from '../engines/engine-pool.js';
 import { type PipelineProgress, transcribe } from '../pipeline/transcribe.js';
-import type { MediaStore } from '../storage/media-store.js';
 import type { TaskStore } from '../store/task.store.js';
+import type { WorkerDeps } from './worker.js';
 
 /** Progress rows are written at most this often (plus on every finished chunk), never per word. */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -20,15 +19,7 @@ const PROGRESS_INTERVAL_MS = 1000;
  */
 export async function runTask(
   task: Task,
-  deps: {
-    config: Config;
-    store: TaskStore;
-    media: MediaStore;
-    pool: EnginePool;
-    workerId: string;
-    log: Logger;
-    shutdown: AbortSignal;
-  },
+  deps: Pick<WorkerDeps, 'config' | 'store' | 'media' | 'pool' | 'workerId' | 'log'> & { shutdown: AbortSignal },
 ): Promise<void> {
   const { config, store, media, workerId } = deps;
   const log = deps.log.child({ taskId: task.id, attempt: task.attempts });
