@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { EarshotError, QueueFullError, RangeNotSatisfiableError } from '../../core/errors/index.js';
+import { isStoreUnavailable } from '../../store/store-unavailable.js';
 
 /** Codes for errors Fastify and its plugins raise themselves (4xx only; their messages are safe to show). */
 const FASTIFY_CODES: Record<string, string> = {
@@ -48,7 +49,8 @@ export const earshotErrorBody: ErrorRenderer = ({ status, code, message }) => ({
 
 /**
  * Status, code and message for any error: EarshotErrors carry all three; schema validation failures
- * are 400 invalid_request; Fastify's own 4xx keep their status; anything else is a 500 whose details
+ * are 400 invalid_request; Fastify's own 4xx keep their status; a store that cannot be reached is 503
+ * `unavailable` (clients retry); anything else is a 500 whose details
  * are never sent (deliberate 502/503s explain themselves).
  */
 export function describeError(err: FastifyError | Error): DescribedError {
@@ -59,6 +61,8 @@ export function describeError(err: FastifyError | Error): DescribedError {
     status = err.status;
     code = err.code;
     message = err.message;
+  } else if (isStoreUnavailable(err)) {
+    return { status: 503, code: 'unavailable', message: 'the database is unreachable; try again shortly', err };
   } else if ('validation' in err && err.validation) {
     status = 400;
     code = 'invalid_request';
@@ -95,6 +99,7 @@ export function installErrorHandler(scope: FastifyInstance, render: ErrorRendere
         'request rejected',
       );
     if (err instanceof QueueFullError) void reply.header('retry-after', String(err.retryAfterSeconds));
+    if (described.code === 'unavailable' && !(err instanceof EarshotError)) void reply.header('retry-after', '5');
     if (err instanceof RangeNotSatisfiableError) void reply.header('content-range', `bytes */${err.size}`);
     // The request body may still be arriving (an oversized upload): close the connection rather
     // than reading the rest of it just to keep the socket alive.
