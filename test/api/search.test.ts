@@ -133,4 +133,13 @@ describe('search API', () => {
     expect((await hitsOf('alice', 'tower*')).map((h) => h.source_name)).toEqual(['ops.wav']);
     expect(await hitsOf('alice', '***')).toEqual([]);
   });
+
+  it('is in the OpenAPI document with its query bounds', async () => {
+    const doc: Json = await json(await fetch(`${s.url}/openapi.json`));
+    const op = doc.paths['/v1/search']?.get;
+    expect(op).toBeDefined();
+    const q = op.parameters.find((p: Json) => p.name === 'q');
+    expect(q).toMatchObject({ in: 'query', required: true, schema: { minLength: 1, maxLength: 256 } });
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403']);
+  });
 });
