@@ -35,6 +35,7 @@ import { capabilityRoutes } from './routes/v1/capabilities.routes.js';
 import { eventRoutes } from './routes/v1/events.routes.js';
 import { openAiRoutes } from './routes/v1/openai/openai.routes.js';
 import { realtimeRoutes } from './routes/v1/realtime.routes.js';
+import { searchRoutes } from './routes/v1/search.routes.js';
 import { taskContentRoutes } from './routes/v1/task-content.routes.js';
 import { taskRoutes } from './routes/v1/tasks.routes.js';
 import { webhookRoutes } from './routes/v1/webhook.routes.js';
@@ -246,6 +247,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await scope.register(eventRoutes(ctx));
     await scope.register(webhookRoutes(ctx));
     await scope.register(capabilityRoutes(ctx));
+    await scope.register(searchRoutes(ctx));
     await scope.register(realtimeRoutes(ctx, live, () => hub.nudge()));
     await scope.register(openAiRoutes(ctx));
     await scope.register(adminRoutes(ctx), { prefix: '/admin' });

@@ -1,6 +1,7 @@
 import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '../core/artifact.js';
 import type { FailureInfo } from '../core/errors/index.js';
 import type { TaskEvent, TaskEventType } from '../core/event.js';
+import type { SearchHit, SearchPage } from '../core/search.js';
 import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
 import type { Role, User } from '../core/user.js';
@@ -257,6 +258,15 @@ export interface TaskStore {
   deregisterWorker(id: string): Promise<boolean>;
   /** Removes rows whose lease expired before `expiredBefore` (workers long dead). Returns how many. */
   pruneWorkers(expiredBefore: number): Promise<number>;
+
+  // --- search (one hit per transcript segment; see core/search.ts for the query language) ---
+  /**
+   * Segments of the transcripts `scope` may see that match `q`: words all present, "quoted phrases"
+   * with their words adjacent and in order. Best match first, ties by task id then segment index, so
+   * pages never overlap. A transcript is found from the moment it is stored and not after its task is
+   * deleted. Never fails on what `q` contains: a query with nothing searchable finds nothing.
+   */
+  searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]>;
 }
 
 export type { TaskEvent, TaskEventType };

@@ -77,6 +77,51 @@ describe('PostgresTaskStore', () => {
     }
   });
 
+  it('indexes transcripts stored before migration 8', async () => {
+    const s = await track();
+    const store = createStore(s.url);
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    try {
+      await store.migrate();
+      const segments = [{ start: 1, end: 2, text: 'an older transcript about lighthouses', words: [] }];
+      const task = await store.addFinished(
+        {
+          id: randomUUID(),
+          userId: 'u',
+          priority: 0,
+          sourceName: 'old.wav',
+          mediaPath: '/m',
+          mediaBytes: 1,
+          options: { language: 'en', formats: ['txt'] },
+          callbackUrl: null,
+          maxAttempts: 3,
+          durationSeconds: 2,
+        },
+        { language: 'en', duration: 2, segments, text: 'an older transcript about lighthouses' },
+      );
+      // Back to the schema before migration 8: the transcript is stored, nothing is indexed.
+      await client.query(`DROP TABLE "${s.schema}".transcript_segments;
+        DROP FUNCTION "${s.schema}".transcript_search_index() CASCADE;
+        DELETE FROM "${s.schema}".schema_migrations WHERE version = 8`);
+      await store.migrate();
+      const hits = await store.searchTranscripts({ userId: 'u' }, 'lighthouse', { limit: 10, offset: 0 });
+      expect(hits).toEqual([
+        {
+          taskId: task.id,
+          sourceName: 'old.wav',
+          segmentIndex: 0,
+          start: 1,
+          end: 2,
+          snippet: expect.stringContaining('«lighthouses»'),
+        },
+      ]);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it('keeps schemas apart: a store sees only its own schema', async () => {
     const s1 = await track();
     const s2 = await track();

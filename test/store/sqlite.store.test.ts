@@ -37,6 +37,7 @@ describe('SqliteTaskStore', () => {
         { version: 2, name: 'artifacts' },
         { version: 4, name: 'webhooks' },
         { version: 5, name: 'workers' },
+        { version: 6, name: 'search' },
       ]);
     } finally {
       db.close();
@@ -170,3 +171,48 @@ function startClaimer(script: string, file: string, workerId: string, max: numbe
   // A claimer that dies before it is ready must fail the test rather than hang it.
   return { ready: Promise.race([ready, done.then(() => undefined)]), go: () => child.stdin.end('go\n'), done };
 }
+
+describe('SqliteTaskStore search migration', () => {
+  it('indexes transcripts stored before migration 6', async () => {
+    const file = newFile();
+    const store = new SqliteTaskStore(file);
+    await store.migrate();
+    const segments = [{ start: 1, end: 2, text: 'an older transcript about lighthouses', words: [] }];
+    const task = await store.addFinished(
+      {
+        id: randomUUID(),
+        userId: 'u',
+        priority: 0,
+        sourceName: 'old.wav',
+        mediaPath: '/m',
+        mediaBytes: 1,
+        options: { language: 'en', formats: ['txt'] },
+        callbackUrl: null,
+        maxAttempts: 3,
+        durationSeconds: 2,
+      },
+      { language: 'en', duration: 2, segments, text: segments[0]?.text ?? '' },
+    );
+    await store.close();
+    // Back to the schema before migration 6: the transcript is stored, nothing is indexed.
+    const db = new Database(file);
+    db.exec(`DROP TABLE transcript_segments_fts; DROP TABLE transcript_segments;
+      DROP TRIGGER transcripts_search_insert; DROP TRIGGER transcripts_search_update;
+      DELETE FROM schema_migrations WHERE version = 6;`);
+    db.close();
+    const again = new SqliteTaskStore(file);
+    await again.migrate();
+    const hits = await again.searchTranscripts({ userId: 'u' }, 'lighthouse', { limit: 10, offset: 0 });
+    expect(hits).toEqual([
+      {
+        taskId: task.id,
+        sourceName: 'old.wav',
+        segmentIndex: 0,
+        start: 1,
+        end: 2,
+        snippet: expect.stringContaining('«lighthouses»'),
+      },
+    ]);
+    await again.close();
+  });
+});

@@ -7,6 +7,7 @@ import {
 } from '../../core/artifact.js';
 import { QueueFullError } from '../../core/errors/index.js';
 import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
+import type { SearchHit, SearchPage } from '../../core/search.js';
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
@@ -41,6 +42,7 @@ import { PgDb, type PgQuery, type PgTables } from './postgres.db.js';
 import { EVENT_DATA_SQL } from './postgres.event-data.js';
 import * as events from './postgres.events.js';
 import * as reads from './postgres.reads.js';
+import * as search from './postgres.search.js';
 import * as users from './postgres.users.js';
 import * as webhooks from './postgres.webhooks.js';
 import * as workers from './postgres.workers.js';
@@ -595,6 +597,12 @@ export class PostgresTaskStore implements TaskStore {
 
   async pruneWorkers(expiredBefore: number): Promise<number> {
     return workers.prune(this.db, expiredBefore);
+  }
+
+  // --- search ---
+
+  async searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]> {
+    return search.search(this.db, scope, q, page);
   }
 }
 

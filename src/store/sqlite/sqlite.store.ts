@@ -1,6 +1,7 @@
 import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '../../core/artifact.js';
 import { QueueFullError } from '../../core/errors/index.js';
 import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.js';
+import type { SearchHit, SearchPage } from '../../core/search.js';
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
 import type { Role, User } from '../../core/user.js';
@@ -34,6 +35,7 @@ import * as chunks from './sqlite.chunks.js';
 import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
 import * as reads from './sqlite.reads.js';
+import * as search from './sqlite.search.js';
 import * as users from './sqlite.users.js';
 import * as webhooks from './sqlite.webhooks.js';
 import * as workers from './sqlite.workers.js';
@@ -549,5 +551,11 @@ export class SqliteTaskStore implements TaskStore {
 
   async pruneWorkers(expiredBefore: number): Promise<number> {
     return workers.prune(this.db, expiredBefore);
+  }
+
+  // --- search ---
+
+  async searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]> {
+    return search.search(this.db, scope, q, page);
   }
 }

@@ -12,6 +12,7 @@ import { eventsConformance } from './events.js';
 import { leasesConformance } from './leases.js';
 import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
+import { searchConformance } from './search.js';
 import { userTransitionsConformance } from './user-transitions.js';
 import { webhooksConformance } from './webhooks.js';
 import { workerRegistryConformance } from './worker-registry.js';
@@ -35,5 +36,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     artifactsConformance(ctx);
     webhooksConformance(ctx);
     workerRegistryConformance(ctx);
+    searchConformance(ctx);
   });
 }

@@ -6,6 +6,7 @@ import { webhooks } from './0004-webhooks.js';
 import { workers } from './0005-workers.js';
 import { eventSequencer } from './0006-event-sequencer.js';
 import { enqueueBound } from './0007-enqueue-bound.js';
+import { search } from './0008-search.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -16,4 +17,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   workers,
   eventSequencer,
   enqueueBound,
+  search,
 ]);

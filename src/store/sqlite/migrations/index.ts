@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { artifacts } from './0002-artifacts.js';
 import { webhooks } from './0004-webhooks.js';
 import { workers } from './0005-workers.js';
+import { search } from './0006-search.js';
 
 /** SQLite migrations in order. Append only. */
-export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial, artifacts, webhooks, workers]);
+export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial, artifacts, webhooks, workers, search]);
