@@ -6,6 +6,7 @@ import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations/index.j
 import { PostgresTaskStore } from '../../src/store/postgres/postgres.store.js';
 import type { TaskStore } from '../../src/store/task.store.js';
 import { freshPgSchema, TEST_PG_URL, type TestSchema, truncatePgSchema } from '../helpers/pg.js';
+import { newTask } from './conformance/fixtures.js';
 import { taskStoreConformance } from './conformance/index.js';
 
 let schema: TestSchema;
@@ -85,21 +86,12 @@ describe('PostgresTaskStore', () => {
     try {
       await store.migrate();
       const segments = [{ start: 1, end: 2, text: 'an older transcript about lighthouses', words: [] }];
-      const task = await store.addFinished(
-        {
-          id: randomUUID(),
-          userId: 'u',
-          priority: 0,
-          sourceName: 'old.wav',
-          mediaPath: '/m',
-          mediaBytes: 1,
-          options: { language: 'en', formats: ['txt'] },
-          callbackUrl: null,
-          maxAttempts: 3,
-          durationSeconds: 2,
-        },
-        { language: 'en', duration: 2, segments, text: 'an older transcript about lighthouses' },
-      );
+      const task = await store.addFinished(newTask({ userId: 'u', sourceName: 'old.wav', durationSeconds: 2 }), {
+        language: 'en',
+        duration: 2,
+        segments,
+        text: 'an older transcript about lighthouses',
+      });
       // Back to the schema before migration 8: the transcript is stored, nothing is indexed.
       await client.query(`DROP TABLE "${s.schema}".transcript_segments;
         DROP FUNCTION "${s.schema}".transcript_search_index() CASCADE;

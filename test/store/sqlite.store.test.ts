@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/create-store.js';
 import { SqliteTaskStore } from '../../src/store/sqlite/sqlite.store.js';
+import { newTask } from './conformance/fixtures.js';
 import { taskStoreConformance } from './conformance/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'earshot-sqlite-store-'));
@@ -178,21 +179,12 @@ describe('SqliteTaskStore search migration', () => {
     const store = new SqliteTaskStore(file);
     await store.migrate();
     const segments = [{ start: 1, end: 2, text: 'an older transcript about lighthouses', words: [] }];
-    const task = await store.addFinished(
-      {
-        id: randomUUID(),
-        userId: 'u',
-        priority: 0,
-        sourceName: 'old.wav',
-        mediaPath: '/m',
-        mediaBytes: 1,
-        options: { language: 'en', formats: ['txt'] },
-        callbackUrl: null,
-        maxAttempts: 3,
-        durationSeconds: 2,
-      },
-      { language: 'en', duration: 2, segments, text: segments[0]?.text ?? '' },
-    );
+    const task = await store.addFinished(newTask({ userId: 'u', sourceName: 'old.wav', durationSeconds: 2 }), {
+      language: 'en',
+      duration: 2,
+      segments,
+      text: segments[0]?.text ?? '',
+    });
     await store.close();
     // Back to the schema before migration 6: the transcript is stored, nothing is indexed.
     const db = new Database(file);
