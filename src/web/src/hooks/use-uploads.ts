@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import { ApiError, describeError, isRetryable } from '../api/errors';
 import type { Task } from '../api/types';
@@ -107,7 +107,9 @@ export function useUploads(api: Api, announce: (message: string) => void, onCrea
  * and the file would have to be sent again from the start.
  */
 function useLeaveGuard(active: boolean): void {
-  useEffect(() => {
+  // A layout effect runs as the "uploading" state reaches the DOM, not after the next paint: a page
+  // closed in between would otherwise leave without asking.
+  useLayoutEffect(() => {
     if (!active) return undefined;
     const onBeforeUnload = (e: BeforeUnloadEvent) => {
       e.preventDefault();
