@@ -2,7 +2,16 @@ import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '.
 import type { FailureInfo } from '../core/errors/index.js';
 import type { TaskEvent, TaskEventType } from '../core/event.js';
 import type { SearchHit, SearchPage } from '../core/search.js';
-import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
+import type {
+  ChunkCheckpoint,
+  ChunkPlan,
+  SortOrder,
+  Task,
+  TaskOptions,
+  TaskSort,
+  TaskStage,
+  TaskStatus,
+} from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
 import type {
   RevisedTranscript,
@@ -34,13 +43,23 @@ export interface ListFilter {
   status?: TaskStatus;
   limit: number;
   offset: number;
+  /** Case-insensitive substring of the title or the source name, taken literally (no wildcards). */
+  q?: string;
+  /** Created at or after this time (ms since epoch). */
+  createdFrom?: number;
+  /** Created before this time (ms since epoch). */
+  createdBefore?: number;
+  /** Sort key; `created` when absent. Ties are broken by id in the same direction. */
+  sort?: TaskSort;
+  /** `desc` when absent. */
+  order?: SortOrder;
 }
 
 export interface TaskPage {
   tasks: Task[];
   /** Tasks matching the filter (for paging). */
   total: number;
-  /** The scope's tasks by status, ignoring the status filter. */
+  /** The scope's tasks by status, ignoring the status filter (the q and date filters apply). */
   counts: Record<TaskStatus, number>;
 }
 
@@ -294,6 +313,13 @@ export interface TaskStore {
    * revision 0 before any edit. Null when the task has no transcript. Not scoped: check the task first.
    */
   listTranscriptRevisions(taskId: string, limit: number): Promise<TranscriptHistory | null>;
+  // --- library ---
+  /**
+   * Sets (or, with null, clears) the title of a task visible in `scope`; updatedAt moves, nothing
+   * else changes (the transcript is untouched; no event is logged). The updated task, or null when
+   * it is not visible.
+   */
+  setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null>;
 }
 
 export type { TaskEvent, TaskEventType };

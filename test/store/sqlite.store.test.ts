@@ -40,6 +40,7 @@ describe('SqliteTaskStore', () => {
         { version: 5, name: 'workers' },
         { version: 6, name: 'search' },
         { version: 7, name: 'transcript-revisions' },
+        { version: 8, name: 'library' },
       ]);
     } finally {
       db.close();

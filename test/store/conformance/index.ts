@@ -10,6 +10,7 @@ import { type ConformanceTarget, useConformanceContext } from './context.js';
 import { enqueueConformance } from './enqueue.js';
 import { eventsConformance } from './events.js';
 import { leasesConformance } from './leases.js';
+import { libraryConformance } from './library.js';
 import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
 import { revisionsConformance } from './revisions.js';
@@ -39,5 +40,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     workerRegistryConformance(ctx);
     searchConformance(ctx);
     revisionsConformance(ctx);
+    libraryConformance(ctx);
   });
 }

@@ -8,6 +8,7 @@ import { eventSequencer } from './0006-event-sequencer.js';
 import { enqueueBound } from './0007-enqueue-bound.js';
 import { search } from './0008-search.js';
 import { transcriptRevisions } from './0009-transcript-revisions.js';
+import { library } from './0010-library.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -20,4 +21,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   enqueueBound,
   search,
   transcriptRevisions,
+  library,
 ]);

@@ -5,6 +5,7 @@ import { webhooks } from './0004-webhooks.js';
 import { workers } from './0005-workers.js';
 import { search } from './0006-search.js';
 import { transcriptRevisions } from './0007-transcript-revisions.js';
+import { library } from './0008-library.js';
 
 /** SQLite migrations in order. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -14,4 +15,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
   workers,
   search,
   transcriptRevisions,
+  library,
 ]);
