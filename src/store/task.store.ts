@@ -267,6 +267,24 @@ export interface TaskStore {
    * deleted. Never fails on what `q` contains: a query with nothing searchable finds nothing.
    */
   searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]>;
+
+  // --- completing and claiming in one step (a worker with a slot free after a task ends) ---
+  /**
+   * `complete(id, workerId, transcript)` and then, only if that succeeded, `claim(workerId, leaseMs)`,
+   * as one atomic step: one commit instead of two on the path every task takes (as BullMQ's
+   * moveToFinished completes a job and fetches the next in one round trip). The completed task's row,
+   * transcript, artifacts and events are exactly those `complete` writes; the claimed one's those
+   * `claim` writes. `completed` false (the lease was not held): nothing was written and nothing
+   * claimed. `next` null: nothing was runnable (or, rarely on PostgreSQL, the candidate was enqueued
+   * after the step began: a plain `claim` finds it).
+   */
+  completeAndClaim(id: string, workerId: string, transcript: Transcript, leaseMs: number): Promise<CompleteAndClaim>;
+}
+
+/** What completeAndClaim did: whether the task completed, and the task claimed next (or null). */
+export interface CompleteAndClaim {
+  completed: boolean;
+  next: Task | null;
 }
 
 export type { TaskEvent, TaskEventType };

@@ -10,6 +10,7 @@ import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../..
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
 import { type Row, taskFromRow } from '../task.rows.js';
 import type {
+  CompleteAndClaim,
   FailureInfo,
   ListFilter,
   NewTask,
@@ -32,6 +33,7 @@ import {
 } from '../task.transitions.js';
 import * as artifacts from './sqlite.artifacts.js';
 import * as chunks from './sqlite.chunks.js';
+import * as claimNext from './sqlite.claim-next.js';
 import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
 import * as reads from './sqlite.reads.js';
@@ -557,5 +559,19 @@ export class SqliteTaskStore implements TaskStore {
 
   async searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]> {
     return search.search(this.db, scope, q, page);
+  }
+
+  // --- completing and claiming in one step ---
+
+  async completeAndClaim(
+    id: string,
+    workerId: string,
+    transcript: Transcript,
+    leaseMs: number,
+  ): Promise<CompleteAndClaim> {
+    return claimNext.completeAndClaim(
+      () => this.complete(id, workerId, transcript),
+      () => this.claim(workerId, leaseMs),
+    );
   }
 }
