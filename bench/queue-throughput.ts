@@ -23,6 +23,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import type { Task } from '../src/core/task.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { createStore } from '../src/store/create-store.js';
 import type { NewTask, TaskStore } from '../src/store/task.store.js';
@@ -70,14 +71,18 @@ async function runWorker(target: Target): Promise<void> {
     let loop: Promise<void> = Promise.resolve();
     start = async () => {
       loop = (async () => {
+        // As the real worker: a task's completion also claims the next one (one commit per task).
+        let task: Task | null = null;
         while (running) {
-          const task = await store.claim(id, LEASE_MS);
+          task ??= await store.claim(id, LEASE_MS);
           if (task === null) {
             await new Promise((r) => setTimeout(r, REPORT_MS));
             continue;
           }
-          if (!(await store.complete(task.id, id, TRANSCRIPT))) throw new Error('lost a lease');
+          const { completed, next } = await store.completeAndClaim(task.id, id, TRANSCRIPT, LEASE_MS);
+          if (!completed) throw new Error('lost a lease');
           done += 1;
+          task = next;
         }
       })();
     };

@@ -313,6 +313,7 @@ export interface TaskStore {
    * revision 0 before any edit. Null when the task has no transcript. Not scoped: check the task first.
    */
   listTranscriptRevisions(taskId: string, limit: number): Promise<TranscriptHistory | null>;
+
   // --- library ---
   /**
    * Sets (or, with null, clears) the title of a task visible in `scope`; updatedAt moves, nothing
@@ -320,6 +321,24 @@ export interface TaskStore {
    * it is not visible.
    */
   setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null>;
+
+  // --- completing and claiming in one step (a worker with a slot free after a task ends) ---
+  /**
+   * `complete(id, workerId, transcript)` and then, only if that succeeded, `claim(workerId, leaseMs)`,
+   * as one atomic step: one commit instead of two on the path every task takes (as BullMQ's
+   * moveToFinished completes a job and fetches the next in one round trip). The completed task's row,
+   * transcript, artifacts and events are exactly those `complete` writes; the claimed one's those
+   * `claim` writes. `completed` false (the lease was not held): nothing was written and nothing
+   * claimed. `next` null: nothing was runnable (or, rarely on PostgreSQL, the candidate was enqueued
+   * after the step began: a plain `claim` finds it).
+   */
+  completeAndClaim(id: string, workerId: string, transcript: Transcript, leaseMs: number): Promise<CompleteAndClaim>;
+}
+
+/** What completeAndClaim did: whether the task completed, and the task claimed next (or null). */
+export interface CompleteAndClaim {
+  completed: boolean;
+  next: Task | null;
 }
 
 export type { TaskEvent, TaskEventType };

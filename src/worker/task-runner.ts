@@ -15,12 +15,17 @@ const PROGRESS_INTERVAL_MS = 1000;
 /**
  * Runs one claimed task to its end state. Holds the lease with a heartbeat; a failed heartbeat means
  * the task was cancelled, deleted or reclaimed, so the run aborts at once. Every store write names this
- * worker, so a run that lost its lease cannot overwrite anything.
+ * worker, so a run that lost its lease cannot overwrite anything. When `claimNext()` says the worker
+ * wants another task as this one ends, the completion claims it in the same step (one commit instead
+ * of two: TaskStore.completeAndClaim) and it is returned, leased to this worker, for the caller to run.
  */
 export async function runTask(
   task: Task,
-  deps: Pick<WorkerDeps, 'config' | 'store' | 'media' | 'pool' | 'workerId' | 'log'> & { shutdown: AbortSignal },
-): Promise<void> {
+  deps: Pick<WorkerDeps, 'config' | 'store' | 'media' | 'pool' | 'workerId' | 'log'> & {
+    shutdown: AbortSignal;
+    claimNext?: () => boolean;
+  },
+): Promise<Task | null> {
   const { config, store, media, workerId } = deps;
   const log = deps.log.child({ taskId: task.id, attempt: task.attempts });
   const times = new StageTimes();
@@ -59,6 +64,7 @@ export async function runTask(
   log.info({ source: task.sourceName, duration: task.durationSeconds, budget }, 'task started');
   // Whether this attempt completed the task (otherwise it failed, was released or lost its lease: see the log).
   let completed = false;
+  let next: Task | null = null;
   try {
     // The input as a local file for ffmpeg: the stored file itself, or a copy in the work directory
     // (removed with it below, however the run ends). Missing media fails the task for good.
@@ -96,8 +102,16 @@ export async function runTask(
       onChunk: () => undefined,
     });
     await pendingWrite;
-    if (await times.time('complete', () => store.complete(task.id, workerId, transcript))) {
-      completed = true;
+    if (deps.claimNext?.() === true) {
+      const step = await times.time('complete', () =>
+        store.completeAndClaim(task.id, workerId, transcript, config.leaseMs),
+      );
+      completed = step.completed;
+      next = step.next;
+    } else {
+      completed = await times.time('complete', () => store.complete(task.id, workerId, transcript));
+    }
+    if (completed) {
       log.info({ segments: transcript.segments.length, duration: transcript.duration }, 'task succeeded');
     }
   } catch (err) {
@@ -112,6 +126,7 @@ export async function runTask(
     // One record per attempt with where its time went (ms): see StageTimes for what each stage covers.
     log.info({ completed, duration: task.durationSeconds, stages: times.toJSON() }, 'task stages');
   }
+  return next;
 }
 
 async function settleFailure(

@@ -97,23 +97,42 @@ export class Worker {
       const grace = new Promise<void>((r) => {
         timer = setTimeout(r, graceMs);
       });
-      await Promise.race([Promise.all(this.running.values()), grace]);
+      await Promise.race([this.settled(), grace]);
       clearTimeout(timer);
       this.shutdown.abort();
-      await Promise.all(this.running.values());
+      await this.settled();
     }
     await this.loop;
+  }
+
+  /**
+   * Resolves once no task runs. A completion in flight when the worker stops may still bring in the
+   * task it claimed (see begin), which is then run (or released, after the abort) and waited for too.
+   */
+  private async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running.values());
+  }
+
+  /** Whether a task that ends now should claim the next one with its completion (its slot frees up). */
+  private wantsMore(): boolean {
+    return !this.stopping && !this.paused && !this.draining;
   }
 
   private async run(): Promise<void> {
     const { store, config, workerId, log } = this.deps;
     while (!this.stopping) {
-      if (this.paused || this.draining || this.running.size >= this.maxTasks) {
+      if (this.paused || this.draining) {
         await this.idle(IDLE_POLL_MS);
         continue;
       }
       try {
+        // Also while every slot is taken: tasks that end claim their successors themselves (begin),
+        // so a busy worker may not come past here to claim for a long time, and must still sweep.
         await this.sweep();
+        if (this.running.size >= this.maxTasks) {
+          await this.idle(IDLE_POLL_MS);
+          continue;
+        }
         const task = await store.claim(workerId, config.leaseMs);
         if (!task) {
           await this.idle(IDLE_POLL_MS);
@@ -126,16 +145,27 @@ export class Worker {
         await this.idle(IDLE_POLL_MS * 5);
       }
     }
-    await Promise.all(this.running.values());
+    await this.settled();
     this.deps.onState?.({ state: 'stopped' });
   }
 
-  /** Runs a claimed task beside the others; when it ends, the loop is woken to claim another. */
+  /**
+   * Runs a claimed task beside the others. A task that succeeds while the worker wants more claims
+   * its successor in the same store step, which takes over its slot; otherwise the loop is woken to
+   * claim.
+   */
   private begin(task: Task): void {
-    const run = runTask(task, { ...this.deps, shutdown: this.shutdown.signal })
-      .catch((err: unknown) => this.deps.log.error({ err, taskId: task.id }, 'task run failed'))
-      .finally(() => {
+    const run = runTask(task, { ...this.deps, shutdown: this.shutdown.signal, claimNext: () => this.wantsMore() })
+      .catch((err: unknown) => {
+        this.deps.log.error({ err, taskId: task.id }, 'task run failed');
+        return null;
+      })
+      .then((next) => {
         this.running.delete(task.id);
+        if (next) {
+          this.begin(next);
+          return;
+        }
         this.report();
         this.wake();
       });

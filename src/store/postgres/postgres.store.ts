@@ -22,6 +22,7 @@ import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../..
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
 import { type Row, taskFromRow } from '../task.rows.js';
 import type {
+  CompleteAndClaim,
   FailureInfo,
   ListFilter,
   NewTask,
@@ -44,6 +45,7 @@ import {
 } from '../task.transitions.js';
 import * as artifacts from './postgres.artifacts.js';
 import * as chunks from './postgres.chunks.js';
+import * as claimNext from './postgres.claim-next.js';
 import { PgDb, type PgQuery, type PgTables } from './postgres.db.js';
 import { EVENT_DATA_SQL } from './postgres.event-data.js';
 import * as events from './postgres.events.js';
@@ -64,6 +66,11 @@ export interface PostgresStoreOptions extends StoreOptions {
 
 /** Holder-only condition shared by every worker transition: $1 = task id, $2 = worker id. */
 const HELD = "id = $1 AND status = 'processing' AND lease_owner = $2";
+
+/** What complete() sets: $3 = the transcript's duration, $4 = now. */
+const COMPLETE_SET = `status = 'succeeded', stage = 'done',
+  duration_seconds = coalesce(duration_seconds, $3), done_seconds = coalesce(duration_seconds, $3),
+  finished_at = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4`;
 
 /** True for a row whose options ask for an artifact (requestedArtifacts in SQL: `options[kind] === true`). */
 const WANTS_ARTIFACTS_SQL = ARTIFACT_KINDS.map((k) => `options @> '{"${k}": true}'`).join(' OR ');
@@ -188,26 +195,10 @@ export class PostgresTaskStore implements TaskStore {
 
   /**
    * Also clears the previous attempt's error and speed, sets stage 'decoding' and appends a progress
-   * event. One statement.
+   * event. One statement; the task is taken by claim_next() (migration 12, see postgres.claim-next.ts).
    */
   async claim(workerId: string, leaseMs: number): Promise<Task | null> {
-    const now = this.opts.now();
-    // SKIP LOCKED: a row another claimer is taking is passed over, not waited for; a row it already
-    // took no longer matches status = 'queued' when re-checked, so each task goes to one claimer.
-    const row = await this.db.get(
-      `WITH next AS (
-         SELECT id FROM ${this.t.tasks} WHERE status = 'queued' AND run_at <= $1
-         ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
-       claimed AS (
-         UPDATE ${this.t.tasks} t SET status = 'processing', stage = 'decoding', attempts = t.attempts + 1,
-           lease_owner = $2, lease_expires_at = $3, started_at = $1, finished_at = NULL,
-           error_code = NULL, error_message = NULL, speed = NULL, updated_at = $1
-         FROM next WHERE t.id = next.id
-         RETURNING t.*),
-       ${events.eventCte(this.db, 'ev', 'claimed', 'progress', EVENT_DATA_SQL.progress, '$1')}
-       SELECT * FROM claimed`,
-      [now, workerId, now + leaseMs],
-    );
+    const row = await claimNext.claim(this.db, workerId, leaseMs, this.opts.now());
     return row ? taskFromRow(row) : null;
   }
 
@@ -290,9 +281,7 @@ export class PostgresTaskStore implements TaskStore {
    */
   async complete(id: string, workerId: string, transcript: Transcript): Promise<boolean> {
     const now = this.opts.now();
-    const set = `status = 'succeeded', stage = 'done',
-      duration_seconds = coalesce(duration_seconds, $3), done_seconds = coalesce(duration_seconds, $3),
-      finished_at = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = $4`;
+    const set = COMPLETE_SET;
     const fast = await this.db.get(
       `WITH done AS (UPDATE ${this.t.tasks} SET ${set} WHERE ${HELD} AND NOT (${WANTS_ARTIFACTS_SQL}) RETURNING *),
        ${chunks.transcriptCte(this.db, 'tr', 'done', '$5')},
@@ -638,6 +627,33 @@ export class PostgresTaskStore implements TaskStore {
 
   async setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null> {
     return library.setTitle(this.db, id, scope, title, this.opts.now());
+  }
+
+  // --- completing and claiming in one step ---
+
+  /**
+   * One statement when the task asks for no artifact (the usual case); otherwise, and when the lease
+   * is not held, complete() then claim().
+   */
+  async completeAndClaim(
+    id: string,
+    workerId: string,
+    transcript: Transcript,
+    leaseMs: number,
+  ): Promise<CompleteAndClaim> {
+    const completion = { set: COMPLETE_SET, held: HELD, wantsArtifacts: WANTS_ARTIFACTS_SQL };
+    const fast = await claimNext.completeAndClaim(
+      this.db,
+      id,
+      workerId,
+      transcript,
+      leaseMs,
+      this.opts.now(),
+      completion,
+    );
+    if (fast) return fast;
+    if (!(await this.complete(id, workerId, transcript))) return { completed: false, next: null };
+    return { completed: true, next: await this.claim(workerId, leaseMs) };
   }
 }
 

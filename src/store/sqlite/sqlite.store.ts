@@ -16,6 +16,7 @@ import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../..
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from '../store-options.js';
 import { type Row, taskFromRow } from '../task.rows.js';
 import type {
+  CompleteAndClaim,
   FailureInfo,
   ListFilter,
   NewTask,
@@ -38,6 +39,7 @@ import {
 } from '../task.transitions.js';
 import * as artifacts from './sqlite.artifacts.js';
 import * as chunks from './sqlite.chunks.js';
+import * as claimNext from './sqlite.claim-next.js';
 import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
 import * as library from './sqlite.library.js';
@@ -590,5 +592,19 @@ export class SqliteTaskStore implements TaskStore {
 
   async setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null> {
     return library.setTitle(this.db, id, scope, title, this.opts.now());
+  }
+
+  // --- completing and claiming in one step ---
+
+  async completeAndClaim(
+    id: string,
+    workerId: string,
+    transcript: Transcript,
+    leaseMs: number,
+  ): Promise<CompleteAndClaim> {
+    return claimNext.completeAndClaim(
+      () => this.complete(id, workerId, transcript),
+      () => this.claim(workerId, leaseMs),
+    );
   }
 }

@@ -6,6 +6,7 @@ import { describe } from 'vitest';
 import { addFinishedConformance } from './add-finished.js';
 import { artifactsConformance } from './artifacts.js';
 import { claimConformance } from './claim.js';
+import { claimNextConformance } from './claim-next.js';
 import { type ConformanceTarget, useConformanceContext } from './context.js';
 import { enqueueConformance } from './enqueue.js';
 import { eventsConformance } from './events.js';
@@ -41,5 +42,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     searchConformance(ctx);
     revisionsConformance(ctx);
     libraryConformance(ctx);
+    claimNextConformance(ctx);
   });
 }

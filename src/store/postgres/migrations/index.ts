@@ -9,6 +9,7 @@ import { enqueueBound } from './0007-enqueue-bound.js';
 import { search } from './0008-search.js';
 import { transcriptRevisions } from './0009-transcript-revisions.js';
 import { library } from './0010-library.js';
+import { claimPlan } from './0012-claim-plan.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -22,4 +23,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   search,
   transcriptRevisions,
   library,
+  claimPlan,
 ]);
