@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_RANKED_MATCHES } from '../../src/core/search.js';
 import { createStore } from '../../src/store/create-store.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations/index.js';
 import { PostgresTaskStore } from '../../src/store/postgres/postgres.store.js';
@@ -25,6 +26,18 @@ taskStoreConformance('postgres', {
   async fresh() {
     await truncatePgSchema(schema.schema);
     return (opts) => new PostgresTaskStore(TEST_PG_URL, { ...opts, schema: schema.schema, poolSize: 12 });
+  },
+  async updateTranscriptJson(taskId, transcript) {
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    try {
+      await client.query(`UPDATE "${schema.schema}".transcripts SET json = $1 WHERE task_id = $2`, [
+        JSON.stringify(transcript),
+        taskId,
+      ]);
+    } finally {
+      await client.end();
+    }
   },
 });
 
@@ -78,7 +91,7 @@ describe('PostgresTaskStore', () => {
     }
   });
 
-  it('indexes transcripts stored before migration 8', async () => {
+  it('indexes transcripts stored before migration 8 (and 11 gives their segments the user)', async () => {
     const s = await track();
     const store = createStore(s.url);
     const client = new pg.Client({ connectionString: TEST_PG_URL });
@@ -92,10 +105,11 @@ describe('PostgresTaskStore', () => {
         segments,
         text: 'an older transcript about lighthouses',
       });
-      // Back to the schema before migration 8: the transcript is stored, nothing is indexed.
+      // Back to the schema before migration 8: the transcript is stored, nothing is indexed. 8 then
+      // indexes it without owners, 11 fills them in.
       await client.query(`DROP TABLE "${s.schema}".transcript_segments;
         DROP FUNCTION "${s.schema}".transcript_search_index() CASCADE;
-        DELETE FROM "${s.schema}".schema_migrations WHERE version = 8`);
+        DELETE FROM "${s.schema}".schema_migrations WHERE version IN (8, 11)`);
       await store.migrate();
       const hits = await store.searchTranscripts({ userId: 'u' }, 'lighthouse', { limit: 10, offset: 0 });
       expect(hits).toEqual([
@@ -110,6 +124,42 @@ describe('PostgresTaskStore', () => {
       ]);
     } finally {
       await client.end();
+      await store.close();
+    }
+  });
+
+  it(`ranks the first ${MAX_RANKED_MATCHES} matches in storage order and pages through exactly them`, async () => {
+    const s = await track();
+    const store = createStore(s.url);
+    try {
+      await store.migrate();
+      const n = MAX_RANKED_MATCHES + 100;
+      const texts = Array.from({ length: n }, (_, i) =>
+        i === 3 ? 'harbour harbour' : i === n - 10 ? 'harbour harbour harbour' : `harbour ${i}`,
+      );
+      const segments = texts.map((text, i) => ({ start: i, end: i + 1, text, words: [] }));
+      await store.addFinished(newTask({ userId: 'u', durationSeconds: n }), {
+        language: 'en',
+        duration: n,
+        segments,
+        text: '',
+      });
+      const find = (offset: number, limit: number) =>
+        store
+          .searchTranscripts({ userId: 'u' }, 'harbour', { limit, offset })
+          .then((h) => h.map((x) => x.segmentIndex));
+      // The best segment lies past the candidates; the best among them comes first.
+      expect((await find(0, 2))[0]).toBe(3);
+      const deep = await find(MAX_RANKED_MATCHES - 101, 100);
+      expect(deep).toHaveLength(100);
+      expect(await find(MAX_RANKED_MATCHES - 1, 100)).toHaveLength(1);
+      expect(await find(MAX_RANKED_MATCHES, 100)).toEqual([]);
+      const all = new Set<number>();
+      for (let offset = 0; offset < MAX_RANKED_MATCHES; offset += 100)
+        for (const i of await find(offset, 100)) all.add(i);
+      expect(all.size).toBe(MAX_RANKED_MATCHES);
+      expect(Math.max(...all)).toBe(MAX_RANKED_MATCHES - 1);
+    } finally {
       await store.close();
     }
   });

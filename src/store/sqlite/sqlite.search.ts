@@ -16,11 +16,14 @@ export function ftsMatch(q: string): string | null {
   return groups.length === 0 ? null : groups.map((g) => `"${g.join(' ')}"`).join(' ');
 }
 
-/** Best first (bm25), then by task and segment, so pages never overlap. */
+/**
+ * Best first (bm25), then by task and segment, so pages never overlap. A user's scope is checked on
+ * the segment row the match already reads (its own user_id), not on a joined task.
+ */
 export function search(db: SqliteDb, scope: Scope, q: string, page: SearchPage): SearchHit[] {
   const match = ftsMatch(q);
   if (match === null) return [];
-  const scoped = 'admin' in scope ? '' : ' AND t.user_id = @userId';
+  const scoped = 'admin' in scope ? '' : ' AND s.user_id = @userId';
   const rows = db.all(
     `SELECT s.task_id, t.source_name, s.idx, s.start_s, s.end_s,
        snippet(transcript_segments_fts, 0, @open, @close, '…', ${SNIPPET_TOKENS}) AS snippet

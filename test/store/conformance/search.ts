@@ -115,6 +115,41 @@ export function searchConformance(ctx: ConformanceContext): void {
       expect((await find('elephant')).map((h) => h.taskId)).toEqual([running.id]);
     });
 
+    it('follows an edit of the transcript JSON: a changed segment, then a longer and a shorter transcript', async () => {
+      const { store } = ctx;
+      const texts = ['intro about tides', 'the ferry leaves at noon', 'closing words on tides'];
+      const task = await store.addFinished(newTask({ sourceName: 'e' }), transcriptOf(...texts));
+      const other = await store.addFinished(newTask({ sourceName: 'o' }), transcriptOf('the ferry is late'));
+      const edited = transcriptOf(texts[0] ?? '', 'the boat leaves at noon', texts[2] ?? '');
+      await ctx.updateTranscriptJson(task.id, edited);
+      expect(await keys('boat')).toEqual(['e#1']);
+      expect(await keys('ferry')).toEqual(['o#0']);
+      expect(await keys('"leaves at noon"')).toEqual(['e#1']);
+      expect((await keys('tides')).sort()).toEqual(['e#0', 'e#2']);
+      const [moved] = await find('boat');
+      expect([moved?.start, moved?.end]).toEqual([5, 9.5]);
+      const retimed = edited.segments.map((seg, i) => (i === 1 ? { ...seg, start: 6, end: 8 } : seg));
+      await ctx.updateTranscriptJson(task.id, { ...edited, segments: retimed });
+      const [again] = await find('boat');
+      expect([again?.start, again?.end]).toEqual([6, 8]);
+
+      const longer = [...texts, 'tides again', 'more tides', 'last tides'];
+      await ctx.updateTranscriptJson(task.id, transcriptOf(...longer));
+      expect(await keys('boat')).toEqual([]);
+      expect(await keys('ferry')).toEqual(expect.arrayContaining(['e#1', 'o#0']));
+      expect((await keys('tides')).sort()).toEqual(['e#0', 'e#2', 'e#3', 'e#4', 'e#5']);
+
+      await ctx.updateTranscriptJson(task.id, transcriptOf('tides only'));
+      expect(await keys('tides')).toEqual(['e#0']);
+      expect(await keys('ferry')).toEqual(['o#0']);
+      expect(await keys('intro')).toEqual([]);
+
+      // Written again whole (complete, addFinished): the same rows, nothing left over.
+      await ctx.updateTranscriptJson(task.id, transcriptOf());
+      expect(await keys('tides')).toEqual([]);
+      expect((await find('ferry')).map((h) => h.taskId)).toEqual([other.id]);
+    });
+
     it('treats hostile input as plain words and never fails', async () => {
       const { store } = ctx;
       await store.addFinished(newTask({ sourceName: 'h' }), transcriptOf('near river bank tonight', 'or else we go'));
