@@ -15,11 +15,11 @@ export const MAX_SEARCH_GROUPS = 16;
 export const MAX_PHRASE_WORDS = 16;
 
 /**
- * PostgreSQL ranks at most this many matching segments of one query: the first found in storage
+ * The most matching segments of one query that are ranked: the first the index returns, in storage
  * order (roughly oldest transcripts first), so a very common word costs a bounded amount of work
- * (reading each match's row to rank it is the cost). Covers the deepest page the API serves
- * (offset 10,000 + 100 hits + 1 to tell whether more follow), so every page is cut from the same
- * candidates and pages never overlap. Fewer matches: all are ranked.
+ * (ranking reads every candidate). Covers the deepest page the API serves (offset 10,000 + 100 hits
+ * + 1 to tell whether more follow), so every page is cut from the same candidates and pages never
+ * overlap. When fewer segments match, all are ranked.
  */
 export const MAX_RANKED_MATCHES = 10_101;
 
