@@ -25,7 +25,8 @@ const HEADLINE = `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=3
  *
  * The candidates must be the same rows for every page of a query. Bitmap heap scans return rows in
  * storage order whichever index feeds them; a sequential scan may start mid-table (synchronised
- * scans) and an index scan returns index order, so the query runs with only bitmap scans enabled.
+ * scans), an index scan returns index order and parallel workers interleave their rows, so the query
+ * runs with only bitmap scans enabled and no parallel workers.
  */
 export async function search(db: PgDb, scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]> {
   const groups = parseSearchQuery(q);
@@ -38,7 +39,9 @@ export async function search(db: PgDb, scope: Scope, q: string, page: SearchPage
   const headline = `$${params.push(HEADLINE)}`;
   const segments = `${db.t.schema}.transcript_segments`;
   const rows = await db.read(async (tx) => {
-    await tx.run('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off');
+    await tx.run(
+      'SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL max_parallel_workers_per_gather = 0',
+    );
     return tx.all(
       `WITH q AS (SELECT ${query} AS query),
        candidates AS (
