@@ -15,6 +15,15 @@ export const MAX_SEARCH_GROUPS = 16;
 export const MAX_PHRASE_WORDS = 16;
 
 /**
+ * The most matching segments of one query that are ranked: the first the index returns, in storage
+ * order (roughly oldest transcripts first), so a very common word costs a bounded amount of work
+ * (ranking reads every candidate). Covers the deepest page the API serves (offset 10,000 + 100 hits
+ * + 1 to tell whether more follow), so every page is cut from the same candidates and pages never
+ * overlap. When fewer segments match, all are ranked.
+ */
+export const MAX_RANKED_MATCHES = 10_101;
+
+/**
  * A parsed query: every group must match; a group of one word is a word, a longer one a phrase.
  * Words are lower-cased tokens of letters, marks and digits only.
  */

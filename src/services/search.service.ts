@@ -1,5 +1,5 @@
 import { ForbiddenError, InvalidRequestError } from '../core/errors/index.js';
-import type { SearchHit } from '../core/search.js';
+import { MAX_RANKED_MATCHES, type SearchHit } from '../core/search.js';
 import type { User } from '../core/user.js';
 import type { TaskStore } from '../store/task.store.js';
 
@@ -9,6 +9,8 @@ export const MAX_SEARCH_QUERY_CHARS = 256;
 export const MAX_SEARCH_RESULTS = 100;
 /** Deepest page: each page re-ranks everything before it, so deep offsets cost more. */
 export const MAX_SEARCH_OFFSET = 10_000;
+// Every page must be cut from the same ranked candidates (see MAX_RANKED_MATCHES), the deepest included.
+if (MAX_SEARCH_OFFSET + MAX_SEARCH_RESULTS + 1 > MAX_RANKED_MATCHES) throw new Error('MAX_RANKED_MATCHES is too small');
 
 export interface SearchRequest {
   q: string;

@@ -26,6 +26,18 @@ taskStoreConformance('postgres', {
     await truncatePgSchema(schema.schema);
     return (opts) => new PostgresTaskStore(TEST_PG_URL, { ...opts, schema: schema.schema, poolSize: 12 });
   },
+  async updateTranscriptJson(taskId, transcript) {
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    await client.connect();
+    try {
+      await client.query(`UPDATE "${schema.schema}".transcripts SET json = $1 WHERE task_id = $2`, [
+        JSON.stringify(transcript),
+        taskId,
+      ]);
+    } finally {
+      await client.end();
+    }
+  },
 });
 
 describe('PostgresTaskStore', () => {
@@ -78,7 +90,7 @@ describe('PostgresTaskStore', () => {
     }
   });
 
-  it('indexes transcripts stored before migration 8', async () => {
+  it('indexes transcripts stored before migration 8 (and 11 gives their segments the user)', async () => {
     const s = await track();
     const store = createStore(s.url);
     const client = new pg.Client({ connectionString: TEST_PG_URL });
@@ -92,10 +104,11 @@ describe('PostgresTaskStore', () => {
         segments,
         text: 'an older transcript about lighthouses',
       });
-      // Back to the schema before migration 8: the transcript is stored, nothing is indexed.
+      // Back to the schema before migration 8: the transcript is stored, nothing is indexed. 8 then
+      // indexes it without owners, 11 fills them in.
       await client.query(`DROP TABLE "${s.schema}".transcript_segments;
         DROP FUNCTION "${s.schema}".transcript_search_index() CASCADE;
-        DELETE FROM "${s.schema}".schema_migrations WHERE version = 8`);
+        DELETE FROM "${s.schema}".schema_migrations WHERE version IN (8, 11)`);
       await store.migrate();
       const hits = await store.searchTranscripts({ userId: 'u' }, 'lighthouse', { limit: 10, offset: 0 });
       expect(hits).toEqual([

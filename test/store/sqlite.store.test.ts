@@ -16,10 +16,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const newFile = () => path.join(dir, `${randomUUID()}.db`);
 
+let conformanceFile = '';
 taskStoreConformance('sqlite', {
   async fresh() {
     const file = newFile();
+    conformanceFile = file;
     return (opts) => new SqliteTaskStore(file, opts);
+  },
+  async updateTranscriptJson(taskId, transcript) {
+    const db = new Database(conformanceFile);
+    try {
+      db.prepare('UPDATE transcripts SET json = ? WHERE task_id = ?').run(JSON.stringify(transcript), taskId);
+    } finally {
+      db.close();
+    }
   },
 });
 
@@ -41,6 +51,7 @@ describe('SqliteTaskStore', () => {
         { version: 6, name: 'search' },
         { version: 7, name: 'transcript-revisions' },
         { version: 8, name: 'library' },
+        { version: 9, name: 'search-incremental' },
       ]);
     } finally {
       db.close();
@@ -176,7 +187,7 @@ function startClaimer(script: string, file: string, workerId: string, max: numbe
 }
 
 describe('SqliteTaskStore search migration', () => {
-  it('indexes transcripts stored before migration 6', async () => {
+  it('indexes transcripts stored before migration 6 (and 9 gives their segments the user)', async () => {
     const file = newFile();
     const store = new SqliteTaskStore(file);
     await store.migrate();
@@ -188,11 +199,12 @@ describe('SqliteTaskStore search migration', () => {
       text: segments[0]?.text ?? '',
     });
     await store.close();
-    // Back to the schema before migration 6: the transcript is stored, nothing is indexed.
+    // Back to the schema before migration 6: the transcript is stored, nothing is indexed. 6 then
+    // indexes it without owners, 9 fills them in.
     const db = new Database(file);
     db.exec(`DROP TABLE transcript_segments_fts; DROP TABLE transcript_segments;
       DROP TRIGGER transcripts_search_insert; DROP TRIGGER transcripts_search_update;
-      DELETE FROM schema_migrations WHERE version = 6;`);
+      DELETE FROM schema_migrations WHERE version IN (6, 9);`);
     db.close();
     const again = new SqliteTaskStore(file);
     await again.migrate();

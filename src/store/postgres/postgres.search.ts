@@ -1,4 +1,11 @@
-import { parseSearchQuery, type SearchHit, type SearchPage, SNIPPET_CLOSE, SNIPPET_OPEN } from '../../core/search.js';
+import {
+  MAX_RANKED_MATCHES,
+  parseSearchQuery,
+  type SearchHit,
+  type SearchPage,
+  SNIPPET_CLOSE,
+  SNIPPET_OPEN,
+} from '../../core/search.js';
 import { hitFromRow } from '../search.rows.js';
 import type { Scope } from '../task.store.js';
 import type { PgDb } from './postgres.db.js';
@@ -12,31 +19,47 @@ const HEADLINE = `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=3
 /**
  * Best first (ts_rank), then by task and segment, so pages never overlap. Each group of the parsed
  * query is a phraseto_tsquery (one word, or adjacent words in order) and all must match: no input
- * reaches tsquery syntax. ts_headline, the costly part, runs on the page only.
+ * reaches tsquery syntax. A user's scope filters the segment rows' own user_id (an index ANDed with
+ * the GIN index's bitmap: only that user's matching rows are read). At most MAX_RANKED_MATCHES
+ * matches are ranked; tasks are joined and ts_headline, the costly part, run for the page only.
+ *
+ * The candidates must be the same rows for every page of a query. Bitmap heap scans return rows in
+ * storage order whichever index feeds them; a sequential scan may start mid-table (synchronised
+ * scans), an index scan returns index order and parallel workers interleave their rows, so the query
+ * runs with only bitmap scans enabled and no parallel workers.
  */
 export async function search(db: PgDb, scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]> {
   const groups = parseSearchQuery(q);
   if (groups.length === 0) return [];
   const params: unknown[] = [];
   const query = groups.map((g) => `phraseto_tsquery('english', $${params.push(g.join(' '))})`).join(' && ');
-  const scoped = 'admin' in scope ? '' : ` AND t.user_id = $${params.push(scope.userId)}`;
+  const scoped = 'admin' in scope ? '' : ` AND s.user_id = $${params.push(scope.userId)}`;
   const limit = `$${params.push(page.limit)}`;
   const offset = `$${params.push(page.offset)}`;
   const headline = `$${params.push(HEADLINE)}`;
   const segments = `${db.t.schema}.transcript_segments`;
-  const rows = await db.all(
-    `WITH q AS (SELECT ${query} AS query),
-     hits AS (
-       SELECT s.task_id, t.source_name, s.idx, s.start_s, s.end_s, s.text, ts_rank(s.tsv, q.query) AS rank
-       FROM q, ${segments} s JOIN ${db.t.tasks} t ON t.id = s.task_id
-       WHERE s.tsv @@ q.query${scoped}
-       ORDER BY rank DESC, s.task_id, s.idx
-       LIMIT ${limit} OFFSET ${offset})
-     SELECT h.task_id, h.source_name, h.idx, h.start_s, h.end_s,
-       ts_headline('english', h.text, q.query, ${headline}) AS snippet
-     FROM hits h, q
-     ORDER BY h.rank DESC, h.task_id, h.idx`,
-    params,
-  );
+  const rows = await db.read(async (tx) => {
+    await tx.run(
+      'SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL max_parallel_workers_per_gather = 0',
+    );
+    return tx.all(
+      `WITH q AS (SELECT ${query} AS query),
+       candidates AS (
+         SELECT s.task_id, s.idx, s.start_s, s.end_s, s.text, s.tsv
+         FROM q, ${segments} s
+         WHERE s.tsv @@ q.query${scoped}
+         LIMIT ${MAX_RANKED_MATCHES}),
+       hits AS (
+         SELECT c.task_id, c.idx, c.start_s, c.end_s, c.text, ts_rank(c.tsv, q.query) AS rank
+         FROM candidates c, q
+         ORDER BY rank DESC, c.task_id, c.idx
+         LIMIT ${limit} OFFSET ${offset})
+       SELECT h.task_id, t.source_name, h.idx, h.start_s, h.end_s,
+         ts_headline('english', h.text, q.query, ${headline}) AS snippet
+       FROM hits h JOIN ${db.t.tasks} t ON t.id = h.task_id, q
+       ORDER BY h.rank DESC, h.task_id, h.idx`,
+      params,
+    );
+  });
   return rows.map(hitFromRow);
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { Task } from '../../../src/core/task.js';
+import type { Transcript } from '../../../src/core/transcript.js';
 import type { StoreOptions } from '../../../src/store/store-options.js';
 import type { NewTask, TaskStore } from '../../../src/store/task.store.js';
 import { DELAYS, FakeClock, LEASE, must, newTask } from './fixtures.js';
@@ -10,6 +11,11 @@ export type OpenStore = (opts?: StoreOptions) => TaskStore;
 export interface ConformanceTarget {
   /** Prepares an empty database for one test (migrated or not) and returns how to open stores on it. */
   fresh(): Promise<OpenStore>;
+  /**
+   * Rewrites a stored transcript's JSON in place on the latest fresh() database, with the plain
+   * `UPDATE transcripts SET json = …` a transcript edit makes (the store has no edit transition yet).
+   */
+  updateTranscriptJson(taskId: string, transcript: Transcript): Promise<void>;
 }
 
 /** What every conformance test starts with: a fresh, migrated store on a hand-moved clock. */
@@ -23,6 +29,8 @@ export interface ConformanceContext {
   enqueue(overrides?: Partial<NewTask>, s?: TaskStore): Promise<Task>;
   /** Claims the next task for `workerId`; fails the test when there is none. */
   claimed(workerId?: string, s?: TaskStore): Promise<Task>;
+  /** See ConformanceTarget.updateTranscriptJson. */
+  updateTranscriptJson(taskId: string, transcript: Transcript): Promise<void>;
 }
 
 /**
@@ -57,6 +65,7 @@ export function useConformanceContext(target: ConformanceTarget): ConformanceCon
     },
     claimed: async (workerId = 'w1', s: TaskStore = ctx.store): Promise<Task> =>
       must(await s.claim(workerId, LEASE), 'a claimed task'),
+    updateTranscriptJson: (taskId, transcript) => target.updateTranscriptJson(taskId, transcript),
   };
 
   beforeEach(async () => {

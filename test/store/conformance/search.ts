@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_RANKED_MATCHES } from '../../../src/core/search.js';
 import type { Transcript } from '../../../src/core/transcript.js';
 import type { Scope } from '../../../src/store/task.store.js';
 import type { ConformanceContext } from './context.js';
@@ -97,6 +98,11 @@ export function searchConformance(ctx: ConformanceContext): void {
       expect(await keys('password')).toEqual([]);
       expect(await keys('password', BOB)).toEqual(['bob.wav#0']);
       expect(await keys('password', ADMIN)).toEqual(['bob.wav#0']);
+      // User ids that share a prefix or a word are still different users.
+      await store.addFinished(newTask({ userId: 'bob-2', sourceName: 'bob2.wav' }), transcriptOf('password two'));
+      expect(await keys('password', BOB)).toEqual(['bob.wav#0']);
+      expect(await keys('password', { userId: 'bob-2' })).toEqual(['bob2.wav#0']);
+      expect(await keys('password', { userId: 'bo' })).toEqual([]);
     });
 
     it('stops finding a deleted task, and does not find a task without a transcript yet', async () => {
@@ -113,6 +119,61 @@ export function searchConformance(ctx: ConformanceContext): void {
       expect(await find('elephant')).toEqual([]);
       expect(await store.complete(running.id, 'w1', transcriptOf('elephant finished'))).toBe(true);
       expect((await find('elephant')).map((h) => h.taskId)).toEqual([running.id]);
+    });
+
+    it('follows an edit of the transcript JSON: a changed segment, then a longer and a shorter transcript', async () => {
+      const { store } = ctx;
+      const texts = ['intro about tides', 'the ferry leaves at noon', 'closing words on tides'];
+      const task = await store.addFinished(newTask({ sourceName: 'e' }), transcriptOf(...texts));
+      const other = await store.addFinished(newTask({ sourceName: 'o' }), transcriptOf('the ferry is late'));
+      const edited = transcriptOf(texts[0] ?? '', 'the boat leaves at noon', texts[2] ?? '');
+      await ctx.updateTranscriptJson(task.id, edited);
+      expect(await keys('boat')).toEqual(['e#1']);
+      expect(await keys('ferry')).toEqual(['o#0']);
+      expect(await keys('"leaves at noon"')).toEqual(['e#1']);
+      expect((await keys('tides')).sort()).toEqual(['e#0', 'e#2']);
+      const [moved] = await find('boat');
+      expect([moved?.start, moved?.end]).toEqual([5, 9.5]);
+      const retimed = edited.segments.map((seg, i) => (i === 1 ? { ...seg, start: 6, end: 8 } : seg));
+      await ctx.updateTranscriptJson(task.id, { ...edited, segments: retimed });
+      const [again] = await find('boat');
+      expect([again?.start, again?.end]).toEqual([6, 8]);
+
+      const longer = [...texts, 'tides again', 'more tides', 'last tides'];
+      await ctx.updateTranscriptJson(task.id, transcriptOf(...longer));
+      expect(await keys('boat')).toEqual([]);
+      expect(await keys('ferry')).toEqual(expect.arrayContaining(['e#1', 'o#0']));
+      expect((await keys('tides')).sort()).toEqual(['e#0', 'e#2', 'e#3', 'e#4', 'e#5']);
+
+      await ctx.updateTranscriptJson(task.id, transcriptOf('tides only'));
+      expect(await keys('tides')).toEqual(['e#0']);
+      expect(await keys('ferry')).toEqual(['o#0']);
+      expect(await keys('intro')).toEqual([]);
+
+      // Written again whole (complete, addFinished): the same rows, nothing left over.
+      await ctx.updateTranscriptJson(task.id, transcriptOf());
+      expect(await keys('tides')).toEqual([]);
+      expect((await find('ferry')).map((h) => h.taskId)).toEqual([other.id]);
+    });
+
+    it(`ranks the first ${MAX_RANKED_MATCHES} matches in storage order and pages through exactly them`, async () => {
+      const n = MAX_RANKED_MATCHES + 100;
+      const texts = Array.from({ length: n }, (_, i) =>
+        i === 3 ? 'harbour harbour' : i === n - 10 ? 'harbour harbour harbour' : `harbour ${i}`,
+      );
+      await ctx.store.addFinished(newTask({ sourceName: 'big' }), transcriptOf(...texts));
+      const indexes = async (offset: number, limit: number) =>
+        (await find('harbour', ALICE, { limit, offset })).map((h) => h.segmentIndex);
+      // The best segment lies past the candidates; the best among them comes first.
+      expect((await indexes(0, 2))[0]).toBe(3);
+      expect(await indexes(MAX_RANKED_MATCHES - 1, 100)).toHaveLength(1);
+      expect(await indexes(MAX_RANKED_MATCHES, 100)).toEqual([]);
+      const seen = new Set<number>();
+      for (let offset = 0; offset < MAX_RANKED_MATCHES; offset += 100) {
+        for (const i of await indexes(offset, 100)) seen.add(i);
+      }
+      expect(seen.size).toBe(MAX_RANKED_MATCHES);
+      expect(Math.max(...seen)).toBe(MAX_RANKED_MATCHES - 1);
     });
 
     it('treats hostile input as plain words and never fails', async () => {

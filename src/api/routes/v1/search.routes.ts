@@ -14,7 +14,9 @@ export function searchRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           summary: "Search the caller's transcripts, one hit per segment",
           description:
             'Words must all occur in a segment; "quoted phrases" must occur as written. Best matches first. ' +
-            'Only transcripts of succeeded tasks are searched; a deleted task is no longer found.',
+            'Only transcripts of succeeded tasks are searched; a deleted task is no longer found. ' +
+            'A query matching more than 10,101 segments is ranked among the first 10,101 the index finds ' +
+            '(storage order, roughly oldest first); every page the API serves (offset ≤ 10,000) comes from them.',
           querystring: SearchQuerySchema,
           response: { 200: SearchResultSchema, ...errors(400, 401, 403) },
         },

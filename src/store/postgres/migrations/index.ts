@@ -9,6 +9,7 @@ import { enqueueBound } from './0007-enqueue-bound.js';
 import { search } from './0008-search.js';
 import { transcriptRevisions } from './0009-transcript-revisions.js';
 import { library } from './0010-library.js';
+import { searchIncremental } from './0011-search-incremental.js';
 import { claimPlan } from './0012-claim-plan.js';
 
 /** PostgreSQL migrations in order. Append only. */
@@ -23,5 +24,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   search,
   transcriptRevisions,
   library,
+  searchIncremental,
   claimPlan,
 ]);

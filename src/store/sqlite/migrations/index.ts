@@ -6,6 +6,7 @@ import { workers } from './0005-workers.js';
 import { search } from './0006-search.js';
 import { transcriptRevisions } from './0007-transcript-revisions.js';
 import { library } from './0008-library.js';
+import { searchIncremental } from './0009-search-incremental.js';
 
 /** SQLite migrations in order. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -16,4 +17,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
   search,
   transcriptRevisions,
   library,
+  searchIncremental,
 ]);
