@@ -6,6 +6,7 @@ import './styles/tasks.css';
 import './styles/transcript.css';
 import './styles/live.css';
 import './styles/workers.css';
+import './styles/library.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

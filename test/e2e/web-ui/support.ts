@@ -160,3 +160,33 @@ export async function checkPhoneLayout(ctx: BrowserContext, url: string, testIds
   }
   await phone.close();
 }
+
+/**
+ * The entry names of a zip archive, read from its central directory (so a test can check an export
+ * without a zip library): throws unless the bytes start with a local file header ("PK\3\4") and end
+ * with an end-of-central-directory record whose entry count matches the entries found.
+ */
+export function zipEntryNames(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 22 || view.getUint32(0, true) !== 0x04034b50) throw new Error('not a zip: no PK\\3\\4 header');
+  let end = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i -= 1) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  const count = view.getUint16(end + 10, true);
+  let at = view.getUint32(end + 16, true);
+  const names: string[] = [];
+  for (let n = 0; n < count; n += 1) {
+    if (view.getUint32(at, true) !== 0x02014b50) throw new Error(`zip entry ${n}: bad central header`);
+    const nameLength = view.getUint16(at + 28, true);
+    const extra = view.getUint16(at + 30, true);
+    const comment = view.getUint16(at + 32, true);
+    names.push(new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength)));
+    at += 46 + nameLength + extra + comment;
+  }
+  return names;
+}

@@ -1,9 +1,12 @@
+import type { ListFilters } from '../lib/route';
 import { ApiError, apiErrorFrom } from './errors';
 import type {
   ArtifactKind,
   ArtifactState,
+  DeleteResult,
   OutputFormat,
   RegisteredWorker,
+  SearchResult,
   Task,
   TaskPage,
   TaskStatus,
@@ -12,11 +15,14 @@ import type {
   WorkerList,
 } from './types';
 
-export interface ListQuery {
+export interface ListQuery extends ListFilters {
   status?: TaskStatus | undefined;
   limit: number;
   offset: number;
 }
+
+/** The most ids one bulk request takes (POST /v1/tasks/delete and /export). */
+export const BULK_LIMIT = 100;
 
 /**
  * The browser's view of the v1 API. `token` is null in single-user mode (EARSHOT_AUTH=none), where
@@ -70,7 +76,49 @@ export class Api {
   listTasks(query: ListQuery): Promise<TaskPage> {
     const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
     if (query.status) params.set('status', query.status);
+    if (query.q) params.set('q', query.q);
+    // A day picked in the browser is a local day: from its first to its last millisecond there.
+    if (query.from) params.set('from', new Date(`${query.from}T00:00:00`).toISOString());
+    if (query.to) params.set('to', new Date(`${query.to}T23:59:59.999`).toISOString());
+    if (query.sort) params.set('sort', query.sort);
+    // The order the filter bar shows when the URL has none: newest first by date, A→Z otherwise.
+    const order = query.order ?? (query.sort && query.sort !== 'created' ? 'asc' : undefined);
+    if (order) params.set('order', order);
     return this.json<TaskPage>(`/v1/tasks?${params}`);
+  }
+
+  /** Gives a task a title (an empty one goes back to showing the file name). */
+  rename(id: string, title: string | null): Promise<Task> {
+    return this.json<Task>(`/v1/tasks/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title }),
+    });
+  }
+
+  /** Deletes up to BULK_LIMIT tasks in one request. */
+  removeMany(ids: string[]): Promise<DeleteResult> {
+    return this.json<DeleteResult>('/v1/tasks/delete', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ids }),
+    });
+  }
+
+  /** One zip of the transcripts of up to BULK_LIMIT tasks (409 not_ready when none is finished). */
+  async exportMany(ids: string[], format: OutputFormat): Promise<Blob> {
+    const res = await this.request('/v1/tasks/export', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/zip' },
+      body: JSON.stringify({ ids, format }),
+    });
+    return res.blob();
+  }
+
+  /** Hits for `q` across every transcript, best first. */
+  search(q: string, limit: number, offset: number): Promise<SearchResult> {
+    const params = new URLSearchParams({ q, limit: String(limit), offset: String(offset) });
+    return this.json<SearchResult>(`/v1/search?${params}`);
   }
 
   getTask(id: string): Promise<Task> {

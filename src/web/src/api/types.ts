@@ -43,7 +43,13 @@ export interface Task {
   status: TaskStatus;
   stage: TaskStage;
   source_name: string;
+  /** A name given in the UI (PATCH); null (or absent on older servers) shows the file name. */
+  title?: string | null;
   media_bytes: number;
+  /** Recording length; null until probed. */
+  duration_seconds?: number | null;
+  /** Words in the transcript; null until it succeeded. */
+  word_count?: number | null;
   priority: number;
   options: {
     language: string;
@@ -115,4 +121,29 @@ export interface WorkerList {
   paused: boolean | null;
   lease_ms: number;
   workers: RegisteredWorker[];
+}
+
+/** One matching segment of GET /v1/search. */
+export interface SearchHit {
+  task_id: string;
+  source_name: string;
+  segment_index: number;
+  start: number;
+  end: number;
+  /** Part of the segment's text, each matched word between « and » (plain text, not HTML). */
+  snippet: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** The offset of the next page; null when this was the last. */
+  next_offset: number | null;
+}
+
+/** POST /v1/tasks/delete. */
+export interface DeleteResult {
+  /** The ids deleted (or how many). */
+  deleted: string[] | number;
+  /** The ids that were not there (deleted meanwhile, or never yours), or how many. */
+  not_found: string[] | number;
 }

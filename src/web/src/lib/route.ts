@@ -3,14 +3,36 @@ import { TASK_STATUSES, type TaskStatus } from '../api/types';
 
 /**
  * Hash routes, so a reload (or a bookmark) lands on the same view and filter with no server-side
- * routing: `#/` (upload + tasks, with `?status=&page=`), `#/tasks/:id` (one transcript) and `#/live`
- * (live transcription from the microphone) and `#/workers` (admins: every worker process).
+ * routing: `#/` (upload + tasks, with `?q=&status=&from=&to=&sort=&order=&page=`), `#/tasks/:id` (one
+ * transcript), `#/live` (live transcription from the microphone), `#/workers` (admins: every worker
+ * process) and `#/search?q=` (hits across every transcript).
  */
 export type Route =
-  | { name: 'home'; status: TaskStatus | undefined; page: number }
+  | ({ name: 'home'; status: TaskStatus | undefined; page: number } & ListFilters)
   | { name: 'task'; id: string }
   | { name: 'live' }
-  | { name: 'workers' };
+  | { name: 'workers' }
+  | { name: 'search'; q: string };
+
+/** How the task list is sorted (the API's `sort`). */
+export const LIST_SORTS = ['created', 'title', 'duration', 'words', 'status'] as const;
+export type ListSort = (typeof LIST_SORTS)[number];
+export type ListOrder = 'asc' | 'desc';
+
+/**
+ * The task list's filters beside status and page, as the URL carries them (`q`, `from`, `to`,
+ * `sort`, `order`); absent ones are left out of the URL and mean the API's defaults.
+ */
+export interface ListFilters {
+  /** Part of a title or file name. */
+  q?: string | undefined;
+  /** Created on or after this day (YYYY-MM-DD). */
+  from?: string | undefined;
+  /** Created on or before this day (YYYY-MM-DD). */
+  to?: string | undefined;
+  sort?: ListSort | undefined;
+  order?: ListOrder | undefined;
+}
 
 export const LIVE_HREF = '#/live';
 export const WORKERS_HREF = '#/workers';
@@ -22,25 +44,61 @@ export function parseRoute(hash: string): Route {
   if (path === '/live') return { name: 'live' };
   if (path === '/workers') return { name: 'workers' };
   const params = new URLSearchParams(query);
+  if (path === '/search') return { name: 'search', q: params.get('q') ?? '' };
   const status = params.get('status');
   const page = Number.parseInt(params.get('page') ?? '1', 10);
   return {
     name: 'home',
     status: TASK_STATUSES.find((s) => s === status),
     page: Number.isFinite(page) && page > 0 ? page : 1,
+    ...parseFilters(params),
   };
 }
 
-export function homeHref(status: TaskStatus | undefined, page: number): string {
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The list filters of a home URL; anything malformed is dropped rather than sent to the API. */
+function parseFilters(params: URLSearchParams): ListFilters {
+  const filters: ListFilters = {};
+  const q = params.get('q')?.trim();
+  if (q) filters.q = q;
+  for (const key of ['from', 'to'] as const) {
+    const day = params.get(key);
+    if (day && DAY.test(day)) filters[key] = day;
+  }
+  const sort = params.get('sort');
+  filters.sort = LIST_SORTS.find((s) => s === sort);
+  const order = params.get('order');
+  if (order === 'asc' || order === 'desc') filters.order = order;
+  return filters;
+}
+
+/** `#/?status=&page=` plus the list filters; empty parts are left out, so `#/` is the default list. */
+export function homeHref(status: TaskStatus | undefined, page: number, filters: ListFilters = {}): string {
   const params = new URLSearchParams();
+  if (filters.q) params.set('q', filters.q);
   if (status) params.set('status', status);
+  if (filters.from) params.set('from', filters.from);
+  if (filters.to) params.set('to', filters.to);
+  if (filters.sort) params.set('sort', filters.sort);
+  if (filters.order) params.set('order', filters.order);
   if (page > 1) params.set('page', String(page));
   const query = params.toString();
   return query ? `#/?${query}` : '#/';
 }
 
+/** The filters of a home route alone (to carry them into links that change status or page). */
+export function filtersOf(route: ListFilters): ListFilters {
+  return { q: route.q, from: route.from, to: route.to, sort: route.sort, order: route.order };
+}
+
 export function taskHref(id: string): string {
   return `#/tasks/${encodeURIComponent(id)}`;
+}
+
+/** `#/search?q=`: hits for `q` across every transcript. */
+export function searchHref(q: string): string {
+  return q ? `#/search?${new URLSearchParams({ q })}` : '#/search';
 }
 
 export function useRoute(): Route {
