@@ -1,5 +1,5 @@
 import type { ConnectionState } from '../api/event-stream';
-import { LIVE_HREF, type Route, searchHref, WORKERS_HREF } from '../lib/route';
+import { LIVE_HREF, type Route, WORKERS_HREF } from '../lib/route';
 
 interface Props {
   signedIn: boolean;
@@ -37,14 +37,6 @@ export function Header({ signedIn, canSignOut, onSignOut, connection, current }:
             data-testid="nav-tasks"
           >
             Tasks
-          </a>
-          <a
-            href={searchHref('')}
-            class="site-nav__link"
-            aria-current={current === 'search' ? 'page' : undefined}
-            data-testid="nav-search"
-          >
-            Search
           </a>
           <a
             href={LIVE_HREF}

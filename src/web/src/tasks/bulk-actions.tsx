@@ -153,7 +153,10 @@ export function BulkActions({ api, tasks, selected, onSelectAll, onDeleted }: Pr
         data-testid="bulk-delete-dialog"
       >
         <h2 id="bulk-delete-title">Delete {count(ids.length, 'task')}?</h2>
-        <p id="bulk-delete-text">Their recordings and transcripts are removed for good.</p>
+        <p id="bulk-delete-text">
+          {ids.length === 1 ? 'Its recording and transcript are' : 'Their recordings and transcripts are'} removed for
+          good.
+        </p>
         <form method="dialog" class="confirm-dialog__buttons">
           {/* First in the dialog, so it has the focus on open: Enter keeps the tasks. */}
           <button type="submit" class="button" data-testid="bulk-delete-cancel">
