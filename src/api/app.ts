@@ -33,6 +33,7 @@ import { adminRoutes } from './routes/v1/admin.routes.js';
 import { artifactRoutes } from './routes/v1/artifact.routes.js';
 import { capabilityRoutes } from './routes/v1/capabilities.routes.js';
 import { eventRoutes } from './routes/v1/events.routes.js';
+import { libraryRoutes } from './routes/v1/library.routes.js';
 import { openAiRoutes } from './routes/v1/openai/openai.routes.js';
 import { realtimeRoutes } from './routes/v1/realtime.routes.js';
 import { searchRoutes } from './routes/v1/search.routes.js';
@@ -242,6 +243,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       },
     });
     await scope.register(taskRoutes(ctx));
+    await scope.register(libraryRoutes(ctx));
     await scope.register(taskContentRoutes(ctx));
     await scope.register(artifactRoutes(ctx));
     await scope.register(eventRoutes(ctx));

@@ -26,8 +26,10 @@ export function toTaskView(task: Task, now = Date.now()): TaskView {
     status: task.status,
     stage: task.stage,
     source_name: task.sourceName,
+    title: task.title,
     media_bytes: task.mediaBytes,
     duration_seconds: total,
+    word_count: task.wordCount,
     priority: task.priority,
     options: {
       language: task.options.language,

@@ -75,7 +75,24 @@ export interface Task {
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
+  /** The user's own name for the recording (TITLE_MAX_CHARS at most); null shows the file name. */
+  title: string | null;
+  /** Words in the transcript, kept by the store as it is written or edited; null until there is one. */
+  wordCount: number | null;
 }
+
+/** Longest title, in characters; the database enforces it too. */
+export const TITLE_MAX_CHARS = 200;
+
+/**
+ * List orders: creation time, title (the source name where there is none, case-insensitive),
+ * recording duration, transcript word count, status (in TASK_STATUSES order). Tasks without a
+ * duration or word count come last in either direction.
+ */
+export const TASK_SORTS = ['created', 'title', 'duration', 'words', 'status'] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
+export const SORT_ORDERS = ['desc', 'asc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
 
 /** One planned chunk of a task's recording, in samples at 16 kHz. Deterministic for a given input. */
 export interface ChunkPlan {

@@ -22,6 +22,7 @@ import type { User } from '../core/user.js';
 import { type LanguageSupport, languageSupport } from '../engines/engine-languages.js';
 import type { MediaStore } from '../storage/media-store.js';
 import type { ListFilter, Scope, TaskPage, TaskStore } from '../store/task.store.js';
+import { normaliseTitle } from './library.service.js';
 import { createMediaDir, removeMediaDir, safeSourceName, storedFileName, writeLimited } from './media-files.js';
 import { checkOutboundUrl } from './net-guard.js';
 import { fetchToFile } from './url-fetch.js';
@@ -38,6 +39,8 @@ export interface TaskOptionsInput {
   callback_url?: string;
   summary?: boolean;
   polish?: boolean;
+  /** The user's own name for the recording; normalised by normaliseTitle. */
+  title?: string;
 }
 
 /**
@@ -221,8 +224,12 @@ export class TaskService {
         },
         config.maxQueued,
       );
+      // Set apart from the insert, which other work on the queue owns; a task deleted in between
+      // keeps the answer it had.
+      const title = normaliseTitle(input.title);
+      const titled = title === null ? task : ((await store.setTitle(id, { admin: true }, title)) ?? task);
       this.deps.onChange?.();
-      return task;
+      return titled;
     } catch (err) {
       await this.discard(received);
       throw err;

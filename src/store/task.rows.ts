@@ -62,6 +62,8 @@ export function taskFromRow(r: Row): Task {
     startedAt: numOrNull(r.started_at),
     finishedAt: numOrNull(r.finished_at),
     updatedAt: num(r.updated_at),
+    title: strOrNull(r.title),
+    wordCount: numOrNull(r.word_count),
   };
 }
 

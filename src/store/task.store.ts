@@ -2,7 +2,16 @@ import type { Artifact, ArtifactKind, ArtifactProgress, ArtifactResult } from '.
 import type { FailureInfo } from '../core/errors/index.js';
 import type { TaskEvent, TaskEventType } from '../core/event.js';
 import type { SearchHit, SearchPage } from '../core/search.js';
-import type { ChunkCheckpoint, ChunkPlan, Task, TaskOptions, TaskStage, TaskStatus } from '../core/task.js';
+import type {
+  ChunkCheckpoint,
+  ChunkPlan,
+  SortOrder,
+  Task,
+  TaskOptions,
+  TaskSort,
+  TaskStage,
+  TaskStatus,
+} from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
 import type { Role, User } from '../core/user.js';
 import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../core/webhook.js';
@@ -28,13 +37,23 @@ export interface ListFilter {
   status?: TaskStatus;
   limit: number;
   offset: number;
+  /** Case-insensitive substring of the title or the source name, taken literally (no wildcards). */
+  q?: string;
+  /** Created at or after this time (ms since epoch). */
+  createdFrom?: number;
+  /** Created before this time (ms since epoch). */
+  createdBefore?: number;
+  /** Sort key; `created` when absent. Ties are broken by id in the same direction. */
+  sort?: TaskSort;
+  /** `desc` when absent. */
+  order?: SortOrder;
 }
 
 export interface TaskPage {
   tasks: Task[];
   /** Tasks matching the filter (for paging). */
   total: number;
-  /** The scope's tasks by status, ignoring the status filter. */
+  /** The scope's tasks by status, ignoring the status filter (the q and date filters apply). */
   counts: Record<TaskStatus, number>;
 }
 
@@ -267,6 +286,14 @@ export interface TaskStore {
    * deleted. Never fails on what `q` contains: a query with nothing searchable finds nothing.
    */
   searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]>;
+
+  // --- library ---
+  /**
+   * Sets (or, with null, clears) the title of a task visible in `scope`; updatedAt moves, nothing
+   * else changes (the transcript is untouched; no event is logged). The updated task, or null when
+   * it is not visible.
+   */
+  setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null>;
 }
 
 export type { TaskEvent, TaskEventType };

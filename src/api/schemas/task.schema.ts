@@ -1,6 +1,13 @@
 import { type Static, type TInteger, Type } from '@sinclair/typebox';
 import { CHUNK_SECONDS_RANGE } from '../../config/config.js';
-import { TASK_STAGES, TASK_STATUSES, type TaskStatus } from '../../core/task.js';
+import {
+  SORT_ORDERS,
+  TASK_SORTS,
+  TASK_STAGES,
+  TASK_STATUSES,
+  type TaskStatus,
+  TITLE_MAX_CHARS,
+} from '../../core/task.js';
 import { OUTPUT_FORMATS, TRANSCRIPT_VARIANTS } from '../../core/transcript.js';
 import { Flag, Nullable } from './common.schema.js';
 
@@ -20,8 +27,12 @@ export const TaskViewSchema = Type.Object(
     status: TaskStatusSchema,
     stage: TaskStageSchema,
     source_name: Type.String(),
+    title: Nullable(Type.String({ description: "The user's own name for the recording; null shows source_name." })),
     media_bytes: Type.Integer(),
     duration_seconds: Nullable(Type.Number({ description: 'Recording duration; null until probed.' })),
+    word_count: Nullable(
+      Type.Integer({ description: 'Words in the transcript (kept up to date by edits); null until there is one.' }),
+    ),
     priority: Type.Integer(),
     options: Type.Object({
       language: Type.String(),
@@ -61,6 +72,11 @@ export const MaxChunkSecondsSchema = Type.Number({
 });
 const maxChunkSeconds = MaxChunkSecondsSchema;
 const callbackUrl = Type.String({ maxLength: 2048, description: 'POSTed {id,status} when the task ends.' });
+/** A title as sent: trimmed by the server; empty (or null, where allowed) means none. */
+const title = Type.String({
+  maxLength: TITLE_MAX_CHARS,
+  description: `The user's own name for the recording (at most ${TITLE_MAX_CHARS} characters, trimmed; empty: none).`,
+});
 const summary = Type.Boolean({
   description: 'Summarise the transcript with the configured LLM once it is done (422 llm_not_configured without one).',
 });
@@ -78,6 +94,7 @@ const optionFields = {
   callback_url: Type.Optional(callbackUrl),
   summary: Type.Optional(summary),
   polish: Type.Optional(polish),
+  title: Type.Optional(title),
 };
 
 /** Task options as sent in a JSON body. */
@@ -100,6 +117,7 @@ export const CreateTaskMultipartSchema = Type.Object({
   callback_url: Type.Optional(callbackUrl),
   summary: Type.Optional(Type.Boolean()),
   polish: Type.Optional(Type.Boolean()),
+  title: Type.Optional(title),
 });
 
 /** Options validated once, whichever way they came. */
@@ -110,10 +128,38 @@ export const CreateTaskQuerySchema = Type.Object({
   wait: Type.Optional(Flag('Wait for small inputs to finish and return 200 {task, transcript}.')),
 });
 
+/** An ISO 8601 date (UTC midnight) or date-time with its zone (a zoneless time would be the server's). */
+const isoInstant = (description: string) =>
+  Type.String({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
+    maxLength: 40,
+    description,
+  });
+
 export const ListTasksQuerySchema = Type.Object({
   status: Type.Optional(TaskStatusSchema),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   offset: Type.Integer({ minimum: 0, default: 0 }),
+  q: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: 'Case-insensitive substring of the title or the source file name (taken literally).',
+    }),
+  ),
+  from: Type.Optional(isoInstant('Created at or after (ISO date or date-time).')),
+  to: Type.Optional(isoInstant('Created before (ISO date or date-time; exclusive).')),
+  sort: Type.Union(
+    TASK_SORTS.map((s) => Type.Literal(s)),
+    {
+      default: 'created',
+      description:
+        '`title` falls back to the source name; `duration` and `words` put tasks without one last; `status` in lifecycle order, then by creation.',
+    },
+  ),
+  order: Type.Union(
+    SORT_ORDERS.map((o) => Type.Literal(o)),
+    { default: 'desc' },
+  ),
 });
 
 /** Every status is present, zero or not. */
@@ -124,8 +170,28 @@ export const TaskCountsSchema = Type.Object(
 export const TaskListSchema = Type.Object({
   tasks: Type.Array(TaskViewSchema),
   total: Type.Integer({ description: 'Tasks matching the filter.' }),
+  /** Tasks by status matching q, from and to (the status filter does not apply: the UI's tabs). */
   counts: TaskCountsSchema,
 });
+
+export const PatchTaskSchema = Type.Object({ title: Nullable(title) }, { additionalProperties: false });
+
+/** Most tasks one bulk request may name: a page of the list. */
+export const BULK_MAX_IDS = 100;
+const TaskIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+  minItems: 1,
+  maxItems: BULK_MAX_IDS,
+  uniqueItems: true,
+  description: `Task ids (1 to ${BULK_MAX_IDS}, no repeats).`,
+});
+
+export const BulkDeleteSchema = Type.Object({ ids: TaskIds }, { additionalProperties: false });
+export const BulkDeleteResultSchema = Type.Object({
+  deleted: Type.Array(Type.String()),
+  not_found: Type.Array(Type.String(), { description: 'Missing, or not visible to the caller.' }),
+});
+
+export const ExportSchema = Type.Object({ ids: TaskIds, format: OutputFormatSchema }, { additionalProperties: false });
 
 export const TranscriptQuerySchema = Type.Object({
   format: Type.Optional(OutputFormatSchema),

@@ -1,4 +1,5 @@
 import type { Task, TaskStatus } from '../../core/task.js';
+import { listConditions, orderBy } from '../task.list.js';
 import { taskFromRow } from '../task.rows.js';
 import type { ListFilter, Scope, TaskPage } from '../task.store.js';
 import { countsFrom } from '../task.transitions.js';
@@ -14,23 +15,24 @@ export async function findVisible(db: PgDb, q: PgQuery, id: string, scope: Scope
   return row ? taskFromRow(row) : null;
 }
 
-/** Newest first (created_at, then id, descending), from one snapshot so page, total and counts agree. */
+/** In the filter's order (see orderBy), from one snapshot so page, total and counts agree. */
 export async function listTasks(db: PgDb, scope: Scope, filter: ListFilter): Promise<TaskPage> {
   const params: unknown[] = [];
   const scopeSql = 'admin' in scope ? '' : ` AND user_id = $${params.push(scope.userId)}`;
-  const scopeParams = [...params];
-  const statusSql = filter.status === undefined ? '' : ` AND status = $${params.push(filter.status)}`;
-  const where = `WHERE TRUE${scopeSql}${statusSql}`;
+  const cond = listConditions(filter, (value) => `$${params.push(value)}`);
+  const where = `WHERE TRUE${scopeSql}${cond.withStatus}`;
+  // The status parameter (if any) is the last one added; the counts leave it out.
+  const countParams = filter.status === undefined ? params : params.slice(0, -1);
   return db.read(async (q) => {
     const rows = await q.all(
-      `SELECT * FROM ${db.t.tasks} ${where} ORDER BY created_at DESC, id DESC
+      `SELECT * FROM ${db.t.tasks} ${where} ORDER BY ${orderBy(filter.sort, filter.order)}
        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     );
     const total = Number((await q.get(`SELECT count(*) AS n FROM ${db.t.tasks} ${where}`, params))?.n);
     const byStatus = await q.all(
-      `SELECT status, count(*) AS n FROM ${db.t.tasks} WHERE TRUE${scopeSql} GROUP BY status`,
-      scopeParams,
+      `SELECT status, count(*) AS n FROM ${db.t.tasks} WHERE TRUE${scopeSql}${cond.withoutStatus} GROUP BY status`,
+      countParams,
     );
     return { tasks: rows.map(taskFromRow), total, counts: countsFrom(byStatus) };
   });

@@ -41,6 +41,7 @@ import * as chunks from './postgres.chunks.js';
 import { PgDb, type PgQuery, type PgTables } from './postgres.db.js';
 import { EVENT_DATA_SQL } from './postgres.event-data.js';
 import * as events from './postgres.events.js';
+import * as library from './postgres.library.js';
 import * as reads from './postgres.reads.js';
 import * as search from './postgres.search.js';
 import * as users from './postgres.users.js';
@@ -150,7 +151,10 @@ export class PostgresTaskStore implements TaskStore {
         insertParams(task, now, transcript.duration),
       );
       await chunks.saveTranscript(this.db, q, task.id, transcript);
-      const finished = taskFromRow(row as Row);
+      // Read again: storing the transcript set the row's word count (a trigger, migration 10).
+      const finished = taskFromRow(
+        (await q.get(`SELECT * FROM ${this.t.tasks} WHERE id = $1`, [task.id])) ?? (row as Row),
+      );
       const queued = await artifacts.queueRequested(this.db, q, finished, now);
       // The events last, as appendEvent requires (it takes the event lock held to commit).
       await this.event(q, finished, 'created', createdData(finished), now);
@@ -603,6 +607,12 @@ export class PostgresTaskStore implements TaskStore {
 
   async searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]> {
     return search.search(this.db, scope, q, page);
+  }
+
+  // --- library ---
+
+  async setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null> {
+    return library.setTitle(this.db, id, scope, title, this.opts.now());
   }
 }
 

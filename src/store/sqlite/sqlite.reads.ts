@@ -1,4 +1,5 @@
 import type { Task, TaskStatus } from '../../core/task.js';
+import { listConditions, orderBy } from '../task.list.js';
 import { taskFromRow } from '../task.rows.js';
 import type { ListFilter, Scope, TaskPage } from '../task.store.js';
 import { countsFrom } from '../task.transitions.js';
@@ -13,19 +14,26 @@ export function findVisible(db: SqliteDb, id: string, scope: Scope): Task | null
   return row ? taskFromRow(row) : null;
 }
 
-/** Newest first (created_at, then id, descending), from one snapshot so page, total and counts agree. */
+/** In the filter's order (see orderBy), from one snapshot so page, total and counts agree. */
 export function listTasks(db: SqliteDb, scope: Scope, filter: ListFilter): TaskPage {
   const s = scopeSql(scope);
-  const statusSql = filter.status === undefined ? '' : ' AND status = @status';
-  const where = `WHERE 1 = 1${s.sql}${statusSql}`;
-  const params = { ...s.params, status: filter.status, limit: filter.limit, offset: filter.offset };
+  const params: Record<string, unknown> = { ...s.params };
+  const cond = listConditions(filter, (value) => {
+    const name = `p${Object.keys(params).length}`;
+    params[name] = value;
+    return `@${name}`;
+  });
+  const where = `WHERE 1 = 1${s.sql}${cond.withStatus}`;
   return db.read(() => {
     const rows = db.all(
-      `SELECT * FROM tasks ${where} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
-      params,
+      `SELECT * FROM tasks ${where} ORDER BY ${orderBy(filter.sort, filter.order)} LIMIT @limit OFFSET @offset`,
+      { ...params, limit: filter.limit, offset: filter.offset },
     );
     const total = Number(db.get(`SELECT count(*) AS n FROM tasks ${where}`, params)?.n);
-    const byStatus = db.all(`SELECT status, count(*) AS n FROM tasks WHERE 1 = 1${s.sql} GROUP BY status`, s.params);
+    const byStatus = db.all(
+      `SELECT status, count(*) AS n FROM tasks WHERE 1 = 1${s.sql}${cond.withoutStatus} GROUP BY status`,
+      params,
+    );
     return { tasks: rows.map(taskFromRow), total, counts: countsFrom(byStatus) };
   });
 }

@@ -34,6 +34,7 @@ import * as artifacts from './sqlite.artifacts.js';
 import * as chunks from './sqlite.chunks.js';
 import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
+import * as library from './sqlite.library.js';
 import * as reads from './sqlite.reads.js';
 import * as search from './sqlite.search.js';
 import * as users from './sqlite.users.js';
@@ -133,7 +134,8 @@ export class SqliteTaskStore implements TaskStore {
         { ...task, options: JSON.stringify(task.options), duration: transcript.duration, now },
       );
       chunks.saveTranscript(this.db, task.id, transcript);
-      const finished = taskFromRow(row as Row);
+      // Read again: storing the transcript set the row's word count (a trigger, migration 8).
+      const finished = taskFromRow(this.db.get('SELECT * FROM tasks WHERE id = ?', [task.id]) ?? (row as Row));
       const queued = artifacts.queueRequested(this.db, finished, now);
       this.event(finished, 'created', createdData(finished), now);
       this.event(finished, 'done', doneData(finished), now);
@@ -557,5 +559,11 @@ export class SqliteTaskStore implements TaskStore {
 
   async searchTranscripts(scope: Scope, q: string, page: SearchPage): Promise<SearchHit[]> {
     return search.search(this.db, scope, q, page);
+  }
+
+  // --- library ---
+
+  async setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null> {
+    return library.setTitle(this.db, id, scope, title, this.opts.now());
   }
 }

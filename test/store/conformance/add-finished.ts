@@ -27,6 +27,9 @@ export function addFinishedConformance(ctx: ConformanceContext): void {
         startedAt: clock.t,
         finishedAt: clock.t,
         updatedAt: clock.t,
+        title: null,
+        // 'hello world', a segment without word timings: its text's words.
+        wordCount: 2,
       });
       expect(await store.get(task.id, ALICE)).toEqual(task);
       expect(await store.get(task.id, BOB)).toBeNull();

@@ -26,6 +26,8 @@ export function enqueueConformance(ctx: ConformanceContext): void {
         startedAt: null,
         finishedAt: null,
         updatedAt: clock.t,
+        title: null,
+        wordCount: null,
       });
       expect(await store.get(task.id, ALICE)).toEqual(task);
       const events = await store.readEvents(0, 10);

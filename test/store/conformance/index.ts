@@ -10,6 +10,7 @@ import { type ConformanceTarget, useConformanceContext } from './context.js';
 import { enqueueConformance } from './enqueue.js';
 import { eventsConformance } from './events.js';
 import { leasesConformance } from './leases.js';
+import { libraryConformance } from './library.js';
 import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
 import { searchConformance } from './search.js';
@@ -37,5 +38,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     webhooksConformance(ctx);
     workerRegistryConformance(ctx);
     searchConformance(ctx);
+    libraryConformance(ctx);
   });
 }

@@ -9,7 +9,7 @@ const check = TypeCompiler.Compile(TaskOptionsInputSchema);
 const NUMERIC = new Set(['priority', 'max_chunk_seconds']);
 /** The post-processing options: one yes/no field per artifact kind. */
 const BOOLEAN = new Set<string>(ARTIFACT_KINDS);
-const ALLOWED = new Set(['language', 'formats', 'priority', 'max_chunk_seconds', 'callback_url', ...BOOLEAN]);
+const ALLOWED = new Set(['language', 'formats', 'priority', 'max_chunk_seconds', 'callback_url', 'title', ...BOOLEAN]);
 const BOOLEAN_VALUES: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 
 /**

@@ -82,17 +82,25 @@ export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       '/tasks',
       {
         schema: {
-          summary: "List the caller's tasks (admins: all), newest first",
+          summary: "List the caller's tasks (admins: all), newest first unless sorted otherwise",
+          description:
+            '`q` matches the title or source file name; `from`/`to` bound the creation time. `total` counts the tasks ' +
+            'matching every filter; `counts` those matching q, from and to, by status (the status filter aside).',
           querystring: ListTasksQuerySchema,
           response: { 200: TaskListSchema, ...errors(400, 401) },
         },
       },
       async (request) => {
-        const { status, limit, offset } = request.query;
+        const { status, limit, offset, q, from, to, sort, order } = request.query;
         const page = await tasks.list(scopeOf(requireUser(request)), {
           ...(status === undefined ? {} : { status }),
           limit,
           offset,
+          ...(q === undefined ? {} : { q }),
+          ...(from === undefined ? {} : { createdFrom: instant(from, 'from') }),
+          ...(to === undefined ? {} : { createdBefore: instant(to, 'to') }),
+          sort,
+          order,
         });
         const now = Date.now();
         return { tasks: page.tasks.map((t) => toTaskView(t, now)), total: page.total, counts: page.counts };
@@ -150,4 +158,11 @@ export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
     );
   };
+}
+
+/** A schema-checked ISO date or date-time as ms since epoch; a pattern-valid but impossible date is a 400. */
+function instant(value: string, name: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidRequestError(`${name}: not a valid date`);
+  return ms;
 }
