@@ -21,6 +21,12 @@ export interface ListQuery extends ListFilters {
   offset: number;
 }
 
+/** The instant a local day (YYYY-MM-DD) starts, `plusDays` later, as ISO (UTC). */
+function localDayStart(day: string, plusDays: number): string {
+  const [y = 0, m = 1, d = 1] = day.split('-').map(Number);
+  return new Date(y, m - 1, d + plusDays).toISOString();
+}
+
 /** The most ids one bulk request takes (POST /v1/tasks/delete and /export). */
 export const BULK_LIMIT = 100;
 
@@ -77,9 +83,10 @@ export class Api {
     const params = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
     if (query.status) params.set('status', query.status);
     if (query.q) params.set('q', query.q);
-    // A day picked in the browser is a local day: from its first to its last millisecond there.
-    if (query.from) params.set('from', new Date(`${query.from}T00:00:00`).toISOString());
-    if (query.to) params.set('to', new Date(`${query.to}T23:59:59.999`).toISOString());
+    // A day picked in the browser is a local day: from its first instant there to the next day's
+    // (the API's `to` is exclusive).
+    if (query.from) params.set('from', localDayStart(query.from, 0));
+    if (query.to) params.set('to', localDayStart(query.to, 1));
     if (query.sort) params.set('sort', query.sort);
     // The order the filter bar shows when the URL has none: newest first by date, A→Z otherwise.
     const order = query.order ?? (query.sort && query.sort !== 'created' ? 'asc' : undefined);

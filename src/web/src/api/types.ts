@@ -142,8 +142,8 @@ export interface SearchResult {
 
 /** POST /v1/tasks/delete. */
 export interface DeleteResult {
-  /** The ids deleted (or how many). */
-  deleted: string[] | number;
-  /** The ids that were not there (deleted meanwhile, or never yours), or how many. */
-  not_found: string[] | number;
+  /** The ids deleted. */
+  deleted: string[];
+  /** The ids that were not there (deleted meanwhile, or never visible to you). */
+  not_found: string[];
 }

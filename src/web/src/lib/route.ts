@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { type SortOrder, TASK_SORTS, type TaskSort } from '../../../core/task.js';
 import { TASK_STATUSES, type TaskStatus } from '../api/types';
 
 /**
@@ -14,10 +15,10 @@ export type Route =
   | { name: 'workers' }
   | { name: 'search'; q: string };
 
-/** How the task list is sorted (the API's `sort`). */
-export const LIST_SORTS = ['created', 'title', 'duration', 'words', 'status'] as const;
-export type ListSort = (typeof LIST_SORTS)[number];
-export type ListOrder = 'asc' | 'desc';
+/** How the task list is sorted and ordered (the API's `sort` and `order`). */
+export const LIST_SORTS = TASK_SORTS;
+export type ListSort = TaskSort;
+export type ListOrder = SortOrder;
 
 /**
  * The task list's filters beside status and page, as the URL carries them (`q`, `from`, `to`,

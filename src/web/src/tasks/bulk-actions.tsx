@@ -16,7 +16,6 @@ interface Props {
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const size = (x: string[] | number) => (Array.isArray(x) ? x.length : x);
 
 /**
  * Select-all for the page, and what can be done with the selection: delete (after a confirm dialog)
@@ -49,9 +48,9 @@ export function BulkActions({ api, tasks, selected, onSelectAll, onDeleted }: Pr
     setMessage(null);
     try {
       const result: DeleteResult = await api.removeMany(ids);
-      const missing = size(result.not_found);
+      const missing = result.not_found.length;
       report(
-        `Deleted ${count(size(result.deleted), 'task')}.` +
+        `Deleted ${count(result.deleted.length, 'task')}.` +
           (missing > 0 ? ` ${count(missing, 'task was', 'tasks were')} already gone.` : ''),
       );
       onDeleted(ids);
