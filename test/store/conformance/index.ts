@@ -12,6 +12,7 @@ import { eventsConformance } from './events.js';
 import { leasesConformance } from './leases.js';
 import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
+import { revisionsConformance } from './revisions.js';
 import { searchConformance } from './search.js';
 import { userTransitionsConformance } from './user-transitions.js';
 import { webhooksConformance } from './webhooks.js';
@@ -37,5 +38,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     webhooksConformance(ctx);
     workerRegistryConformance(ctx);
     searchConformance(ctx);
+    revisionsConformance(ctx);
   });
 }

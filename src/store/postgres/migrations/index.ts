@@ -7,6 +7,7 @@ import { workers } from './0005-workers.js';
 import { eventSequencer } from './0006-event-sequencer.js';
 import { enqueueBound } from './0007-enqueue-bound.js';
 import { search } from './0008-search.js';
+import { transcriptRevisions } from './0009-transcript-revisions.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -18,4 +19,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   eventSequencer,
   enqueueBound,
   search,
+  transcriptRevisions,
 ]);

@@ -4,6 +4,14 @@ import { artifacts } from './0002-artifacts.js';
 import { webhooks } from './0004-webhooks.js';
 import { workers } from './0005-workers.js';
 import { search } from './0006-search.js';
+import { transcriptRevisions } from './0007-transcript-revisions.js';
 
 /** SQLite migrations in order. Append only. */
-export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([initial, artifacts, webhooks, workers, search]);
+export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
+  initial,
+  artifacts,
+  webhooks,
+  workers,
+  search,
+  transcriptRevisions,
+]);
