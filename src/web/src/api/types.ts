@@ -5,7 +5,7 @@
  */
 import type { ArtifactKind, ArtifactStage, ArtifactStatus } from '../../../core/artifact.js';
 import type { TaskStage, TaskStatus } from '../../../core/task.js';
-import type { OutputFormat, Segment, Transcript } from '../../../core/transcript.js';
+import type { OutputFormat, Transcript } from '../../../core/transcript.js';
 import type { WorkerRunState } from '../../../core/worker-registration.js';
 
 export {
@@ -116,9 +116,6 @@ export interface WorkerList {
   lease_ms: number;
   workers: RegisteredWorker[];
 }
-
-/** A segment as the edit API returns it: a speaker name once one was set. */
-export type EditedSegment = Segment & { speaker?: string };
 
 /** One change to a transcript (PATCH /v1/tasks/:id/transcript); segment and word indices are 0-based. */
 export type EditOperation =

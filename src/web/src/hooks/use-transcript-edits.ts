@@ -112,7 +112,7 @@ export function useRevisions(
  * Which segments differ from the machine transcript (revision 0), by start time and text: read once
  * the transcript has been edited, so an unedited one costs no request.
  */
-export function useEditedSegments(api: Api, id: string, revision: number, segments: readonly Segment[]): Set<number> {
+export function useSegments(api: Api, id: string, revision: number, segments: readonly Segment[]): Set<number> {
   const [machine, setMachine] = useState<Set<string> | null>(null);
   const edited = revision > 0;
   useEffect(() => {

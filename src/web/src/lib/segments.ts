@@ -1,4 +1,4 @@
-import type { EditedSegment, Segment } from '../api/types';
+import type { Segment } from '../api/types';
 
 /**
  * Adds segments that arrived over SSE to what is shown. Chunks may finish out of order and a
@@ -61,7 +61,7 @@ export function matchingSegments(segments: readonly Segment[], query: string): n
 }
 
 /** The speaker names used in a transcript, in order of first appearance. */
-export function speakersOf(segments: readonly EditedSegment[]): string[] {
+export function speakersOf(segments: readonly Segment[]): string[] {
   return [...new Set(segments.map((s) => s.speaker).filter((s): s is string => Boolean(s)))];
 }
 
@@ -69,7 +69,7 @@ export function speakersOf(segments: readonly EditedSegment[]): string[] {
  * The whole transcript as text to copy: the transcript's own text, or, once speakers are named, one
  * paragraph per turn led by the speaker's name.
  */
-export function copyableText(segments: readonly EditedSegment[], text: string): string {
+export function copyableText(segments: readonly Segment[], text: string): string {
   if (!segments.some((s) => s.speaker)) return text;
   const turns: { speaker: string | undefined; parts: string[] }[] = [];
   for (const s of segments) {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
-import type { EditedSegment, EditOperation, TranscriptVariant } from '../api/types';
+import type { EditOperation, Segment, TranscriptVariant } from '../api/types';
 import { useCapabilities } from '../hooks/use-capabilities';
 import { useCaptions } from '../hooks/use-captions';
 import { useMediaSource } from '../hooks/use-media-source';
@@ -10,7 +10,7 @@ import { type ShortcutAction, useShortcuts } from '../hooks/use-shortcuts';
 import { useTaskArtifacts } from '../hooks/use-task-artifacts';
 import { useTaskEvents } from '../hooks/use-task-events';
 import { useTaskTranscript } from '../hooks/use-task-transcript';
-import { useEditedSegments, useRevisions, useTranscriptEdits } from '../hooks/use-transcript-edits';
+import { useRevisions, useSegments, useTranscriptEdits } from '../hooks/use-transcript-edits';
 import { withSourceName } from '../lib/format';
 import {
   activeSegmentIndex,
@@ -85,9 +85,9 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
     };
   }, [title]);
 
-  const segments: readonly EditedSegment[] = transcript?.segments ?? [];
+  const segments: readonly Segment[] = transcript?.segments ?? [];
   const canEdit = task?.status === 'succeeded' && variant === 'machine' && machine !== null;
-  const editedSegments = useEditedSegments(api, id, variant === 'machine' ? loaded.revision : 0, segments);
+  const editedSegments = useSegments(api, id, variant === 'machine' ? loaded.revision : 0, segments);
   const speakers = useMemo(() => speakersOf(segments), [segments]);
   const linkedIndex = at === undefined ? -1 : segmentAt(segments, at);
   const linkedTerms = useMemo(() => searchTerms(highlight ?? ''), [highlight]);
@@ -351,7 +351,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
               editor={
                 canEdit && editing && segments[editing.index] ? (
                   <SegmentEditor
-                    segment={segments[editing.index] as EditedSegment}
+                    segment={segments[editing.index] as Segment}
                     index={editing.index}
                     word={editing.word}
                     isLast={editing.index === segments.length - 1}
@@ -377,12 +377,12 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
 const SKIP_SECONDS = 5;
 
 /** The first segment starting after `time`. */
-function nextSegment(segments: readonly EditedSegment[], time: number): number {
+function nextSegment(segments: readonly Segment[], time: number): number {
   return segments.findIndex((s) => s.start > time + 0.05);
 }
 
 /** The segment before the one playing (or, more than a second into one, that one's start). */
-function previousSegment(segments: readonly EditedSegment[], time: number): number {
+function previousSegment(segments: readonly Segment[], time: number): number {
   for (let i = segments.length - 1; i >= 0; i -= 1) {
     if ((segments[i]?.start ?? 0) < time - 1) return i;
   }

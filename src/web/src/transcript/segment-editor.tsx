@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { EditedSegment, EditOperation } from '../api/types';
+import type { EditOperation, Segment } from '../api/types';
 import { formatClock } from '../lib/format';
 
 interface Props {
-  segment: EditedSegment;
+  segment: Segment;
   index: number;
   /** The word clicked to open the editor (selected, so typing replaces it), or -1. */
   word: number;

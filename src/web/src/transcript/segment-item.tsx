@@ -1,10 +1,10 @@
 import { type ComponentChildren, Fragment } from 'preact';
-import type { EditedSegment } from '../api/types';
+import type { Segment } from '../api/types';
 import { formatClock } from '../lib/format';
 import { memo } from '../lib/memo';
 
 interface Props {
-  segment: EditedSegment;
+  segment: Segment;
   index: number;
   active: boolean;
   /** Index of the word being spoken when this segment is active, else -1. */

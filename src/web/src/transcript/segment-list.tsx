@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import type { EditedSegment } from '../api/types';
+import type { Segment } from '../api/types';
 import { memo } from '../lib/memo';
 import { searchTerms } from '../lib/segments';
 import { SegmentItem } from './segment-item';
@@ -12,7 +12,7 @@ export interface ScrollTarget {
 }
 
 interface Props {
-  segments: readonly EditedSegment[];
+  segments: readonly Segment[];
   activeIndex: number;
   activeWord: number;
   /** Keep the spoken segment in view (off while paused or editing, so reading or typing is not interrupted). */
