@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transcript } from '../../../src/core/transcript.js';
 import { form, until } from '../../api/support.js';
-import { type ChildServer, launchPersistent, RECORDING, signIn, startChildServer } from './support.js';
+import { type ChildServer, launchPersistent, lowContrastText, RECORDING, signIn, startChildServer } from './support.js';
 
 let tmp: string;
 let server: ChildServer;
@@ -82,6 +82,36 @@ async function downloadSrt(page: Page): Promise<string> {
 
 const MARKER = 'Zebrafixed';
 
+/** The text of the editing controls on show: editor, markers, history, conflict notice, shortcut help. */
+const EDIT_UI = [
+  '.segment-editor button',
+  '.segment-editor .hint',
+  '.segment-editor label',
+  '.segment__edited',
+  '.segment__edit',
+  '.badge--edited',
+  '.edit-mode .hint',
+  '.edit-bar button',
+  '.history button',
+  '.history p',
+  '.conflict p',
+  '.conflict label',
+  '.conflict button',
+  '.shortcut-help .hint',
+  '.shortcut-help dd',
+  '.shortcut-help kbd',
+].join(', ');
+
+/** What is on show reads at 4.5:1 or better in the light and the dark theme. */
+async function expectReadable(page: Page): Promise<void> {
+  for (const colorScheme of ['dark', 'light'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await expect(lowContrastText(page, EDIT_UI), colorScheme).resolves.toEqual([]);
+    // The check measured something: under an impossible ratio, every element shown fails.
+    expect((await lowContrastText(page, EDIT_UI, 22)).length).toBeGreaterThan(0);
+  }
+}
+
 describe('web UI: editing a transcript', () => {
   it('corrects a word while the recording plays; the SRT carries it; History reverts it', async () => {
     const page = await openTask();
@@ -114,6 +144,7 @@ describe('web UI: editing a transcript', () => {
     await segment.getByTestId('segment-text').filter({ hasText: MARKER }).waitFor();
     await expect(page.getByTestId('edited-badge').textContent()).resolves.toBe('Edited · revision 1');
     await segment.getByTestId('segment-edited').waitFor();
+    await expectReadable(page);
 
     // Editing neither paused nor stopped the recording.
     await expectPlaying(page);
@@ -142,6 +173,7 @@ describe('web UI: editing a transcript', () => {
       .filter({ hasText: 'Reverted to revision 0' })
       .waitFor();
     expect(await downloadSrt(page)).not.toContain(MARKER);
+    await expectReadable(page);
     await page.close();
   });
 
@@ -169,6 +201,7 @@ describe('web UI: editing a transcript', () => {
     // B's text stays on screen, to be copied: in the notice and in the still-open editor.
     await expect(b.getByTestId('edit-conflict-text').inputValue()).resolves.toBe(fromB);
     await expect(b.getByTestId('segment-editor-text').inputValue()).resolves.toBe(fromB);
+    await expectReadable(b);
     // The server kept A's.
     const served = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
     expect(served.segments[0]?.text).toBe(fromA);
@@ -185,6 +218,7 @@ describe('web UI: editing a transcript', () => {
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await help.waitFor();
     await expect(help.textContent()).resolves.toContain('Back 5 seconds');
+    await expectReadable(page);
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden' });
 
@@ -209,13 +243,12 @@ describe('web UI: editing a transcript', () => {
       .getByTestId('segment')
       .evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-start'))));
     const next = starts.find((s) => s > 1.05);
-    if (next !== undefined) {
-      await page.keyboard.press('n');
-      await page.waitForFunction((to) => {
-        const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
-        return Math.abs(media.currentTime - to) < 0.05;
-      }, next);
-    }
+    expect(next).toBeDefined();
+    await page.keyboard.press('n');
+    await page.waitForFunction((to) => {
+      const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
+      return Math.abs(media.currentTime - to) < 0.05;
+    }, next as number);
 
     // k: play, k again: pause. Typing in a field is not a shortcut.
     await page.keyboard.press('k');
@@ -244,5 +277,32 @@ describe('web UI: editing a transcript', () => {
     await expect(mark.getAttribute('data-start')).resolves.toBe(String(target?.start));
     await expect(mark.locator('.word--match').allTextContents()).resolves.toContain(hl);
     await linked.close();
+  });
+
+  it('splits a segment at the cursor (Alt+Enter), merges it back, and names its speaker', async () => {
+    const page = await openTask();
+    const before = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
+    const first = before.segments[0];
+    expect(first?.words.length).toBeGreaterThan(2);
+    await page.getByTestId('edit-mode').click();
+    // The third word, clicked: the cursor goes to its start, and Alt+Enter splits before it.
+    await page.getByTestId('segment').first().locator('[data-word="2"]').click();
+    const editor = page.getByTestId('segment-editor-text');
+    await editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(el.selectionStart, el.selectionStart));
+    await editor.press('Alt+Enter');
+    await expect.poll(() => page.getByTestId('segment').count()).toBe(before.segments.length + 1);
+    const split = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
+    expect(split.segments[0]?.words.map((w) => w.word)).toEqual(first?.words.slice(0, 2).map((w) => w.word));
+
+    // Merge with next, and a speaker, in one save.
+    await page.getByTestId('segment-edit').first().click();
+    await page.getByTestId('segment-editor-speaker').fill('Narrator');
+    await page.getByRole('button', { name: 'Merge with next' }).click();
+    await expect.poll(() => page.getByTestId('segment').count()).toBe(before.segments.length);
+    await expect(page.getByTestId('segment-speaker').first().textContent()).resolves.toBe('Narrator');
+    const merged = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
+    expect(merged.segments[0]?.text).toBe(first?.text);
+    expect(merged.segments[0]?.speaker).toBe('Narrator');
+    await page.close();
   });
 });
