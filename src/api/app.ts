@@ -39,6 +39,7 @@ import { realtimeRoutes } from './routes/v1/realtime.routes.js';
 import { searchRoutes } from './routes/v1/search.routes.js';
 import { taskContentRoutes } from './routes/v1/task-content.routes.js';
 import { taskRoutes } from './routes/v1/tasks.routes.js';
+import { transcriptEditRoutes } from './routes/v1/transcript-edit.routes.js';
 import { webhookRoutes } from './routes/v1/webhook.routes.js';
 
 export interface AppDeps {
@@ -245,6 +246,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     await scope.register(taskRoutes(ctx));
     await scope.register(libraryRoutes(ctx));
     await scope.register(taskContentRoutes(ctx));
+    await scope.register(transcriptEditRoutes(ctx));
     await scope.register(artifactRoutes(ctx));
     await scope.register(eventRoutes(ctx));
     await scope.register(webhookRoutes(ctx));

@@ -13,6 +13,8 @@ export interface Segment {
   end: number;
   text: string;
   words: Word[];
+  /** Who speaks, as a person editing the transcript named them (engines never set it). */
+  speaker?: string;
 }
 
 /** The one transcript type every writer, store and API response is built from. */

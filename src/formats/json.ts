@@ -57,5 +57,6 @@ function canonicalSegment(s: Segment): Segment {
     end: s.end,
     text: s.text,
     words: s.words.map((w) => ({ word: w.word, start: w.start, end: w.end, confidence: w.confidence })),
+    ...(s.speaker === undefined ? {} : { speaker: s.speaker }),
   };
 }

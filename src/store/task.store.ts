@@ -13,6 +13,12 @@ import type {
   TaskStatus,
 } from '../core/task.js';
 import type { Transcript } from '../core/transcript.js';
+import type {
+  RevisedTranscript,
+  TranscriptEditRequest,
+  TranscriptEditResult,
+  TranscriptHistory,
+} from '../core/transcript-revision.js';
 import type { Role, User } from '../core/user.js';
 import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../core/webhook.js';
 import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../core/worker-registration.js';
@@ -294,6 +300,27 @@ export interface TaskStore {
    * it is not visible.
    */
   setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null>;
+
+  // --- transcript revisions (edits by people; see core/transcript-revision.ts) ---
+  /**
+   * Makes the next revision of a succeeded task's transcript visible in `scope`, atomically: the
+   * newest revision is read, compared with `request.expected` (when not null), changed (operations
+   * applied, or an older revision copied) and stored as the transcript with its number one higher,
+   * with its history row, in one transaction that excludes concurrent edits of the task, so of two
+   * edits expecting the same revision exactly one succeeds. The first edit also records revision 0
+   * (the machine transcript, dated when the task finished). Throws InvalidEditError, storing nothing,
+   * when an operation cannot apply.
+   */
+  editTranscript(taskId: string, scope: Scope, request: TranscriptEditRequest): Promise<TranscriptEditResult>;
+  /** The newest transcript and its revision number (0 until edited), or null until the task succeeded. */
+  getTranscriptWithRevision(taskId: string): Promise<RevisedTranscript | null>;
+  /** Revision `revision`'s content (rebuilt from the history), or null when it does not exist. Not scoped. */
+  getTranscriptRevision(taskId: string, revision: number): Promise<Transcript | null>;
+  /**
+   * The history, oldest first, limited to the newest `limit` revisions, with editors' names; just
+   * revision 0 before any edit. Null when the task has no transcript. Not scoped: check the task first.
+   */
+  listTranscriptRevisions(taskId: string, limit: number): Promise<TranscriptHistory | null>;
 }
 
 export type { TaskEvent, TaskEventType };

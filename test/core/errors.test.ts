@@ -34,6 +34,12 @@ const EXPECTED: Record<string, { make: () => EarshotError; code: string; status:
   ForbiddenError: { make: () => new errors.ForbiddenError(), code: 'forbidden', status: 403, retryable: false },
   InternalError: { make: () => new errors.InternalError('x'), code: 'internal_error', status: 500, retryable: true },
   InterruptedError: { make: () => new errors.InterruptedError(), code: 'interrupted', status: 503, retryable: true },
+  InvalidEditError: {
+    make: () => new errors.InvalidEditError(2, 'x'),
+    code: 'invalid_edit',
+    status: 400,
+    retryable: false,
+  },
   InvalidRequestError: {
     make: () => new errors.InvalidRequestError('x'),
     code: 'invalid_request',
@@ -88,6 +94,12 @@ const EXPECTED: Record<string, { make: () => EarshotError; code: string; status:
     make: () => new errors.PayloadTooLargeError(1),
     code: 'payload_too_large',
     status: 413,
+    retryable: false,
+  },
+  PreconditionFailedError: {
+    make: () => new errors.PreconditionFailedError('x'),
+    code: 'precondition_failed',
+    status: 412,
     retryable: false,
   },
   PrivateTargetError: {

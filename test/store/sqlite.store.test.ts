@@ -39,6 +39,7 @@ describe('SqliteTaskStore', () => {
         { version: 4, name: 'webhooks' },
         { version: 5, name: 'workers' },
         { version: 6, name: 'search' },
+        { version: 7, name: 'transcript-revisions' },
         { version: 8, name: 'library' },
       ]);
     } finally {

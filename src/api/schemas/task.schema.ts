@@ -205,6 +205,9 @@ export const TranscriptQuerySchema = Type.Object({
     ),
   ),
   partial: Type.Optional(Flag('While running: the contiguous finished prefix.')),
+  revision: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'An older revision (0: the machine transcript); default the newest.' }),
+  ),
   download: Type.Optional(Flag('Adds Content-Disposition: attachment.')),
   max_chars_per_line: Type.Optional(Type.Integer({ minimum: 10, maximum: 200 })),
   max_lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
@@ -222,6 +225,7 @@ export const SegmentSchema = Type.Object({
   end: Type.Number(),
   text: Type.String(),
   words: Type.Array(WordSchema),
+  speaker: Type.Optional(Type.String()),
 });
 export const TranscriptSchema = Type.Object({
   language: Type.String(),

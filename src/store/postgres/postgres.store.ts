@@ -10,6 +10,12 @@ import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.j
 import type { SearchHit, SearchPage } from '../../core/search.js';
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
+import type {
+  RevisedTranscript,
+  TranscriptEditRequest,
+  TranscriptEditResult,
+  TranscriptHistory,
+} from '../../core/transcript-revision.js';
 import type { Role, User } from '../../core/user.js';
 import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../../core/webhook.js';
 import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../../core/worker-registration.js';
@@ -43,6 +49,7 @@ import { EVENT_DATA_SQL } from './postgres.event-data.js';
 import * as events from './postgres.events.js';
 import * as library from './postgres.library.js';
 import * as reads from './postgres.reads.js';
+import * as revisions from './postgres.revisions.js';
 import * as search from './postgres.search.js';
 import * as users from './postgres.users.js';
 import * as webhooks from './postgres.webhooks.js';
@@ -613,6 +620,24 @@ export class PostgresTaskStore implements TaskStore {
 
   async setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null> {
     return library.setTitle(this.db, id, scope, title, this.opts.now());
+  }
+
+  // --- transcript revisions ---
+
+  async editTranscript(taskId: string, scope: Scope, request: TranscriptEditRequest): Promise<TranscriptEditResult> {
+    return revisions.editTranscript(this.db, taskId, scope, request, this.opts.now());
+  }
+
+  async getTranscriptWithRevision(taskId: string): Promise<RevisedTranscript | null> {
+    return revisions.getWithRevision(this.db, taskId);
+  }
+
+  async getTranscriptRevision(taskId: string, revision: number): Promise<Transcript | null> {
+    return revisions.getRevision(this.db, taskId, revision);
+  }
+
+  async listTranscriptRevisions(taskId: string, limit: number): Promise<TranscriptHistory | null> {
+    return revisions.listRevisions(this.db, taskId, limit);
   }
 }
 

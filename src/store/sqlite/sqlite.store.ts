@@ -4,6 +4,12 @@ import type { TaskEvent, TaskEventData, TaskEventType } from '../../core/event.j
 import type { SearchHit, SearchPage } from '../../core/search.js';
 import { type ChunkCheckpoint, type ChunkPlan, isTerminal, type Task, type TaskStatus } from '../../core/task.js';
 import type { Transcript } from '../../core/transcript.js';
+import type {
+  RevisedTranscript,
+  TranscriptEditRequest,
+  TranscriptEditResult,
+  TranscriptHistory,
+} from '../../core/transcript-revision.js';
 import type { Role, User } from '../../core/user.js';
 import type { WebhookDelivery, WebhookDeliveryStatus, WebhookFailure, WebhookRetryPolicy } from '../../core/webhook.js';
 import type { RegisteredWorker, WorkerRegistration, WorkerRunState } from '../../core/worker-registration.js';
@@ -36,6 +42,7 @@ import { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
 import * as library from './sqlite.library.js';
 import * as reads from './sqlite.reads.js';
+import * as revisions from './sqlite.revisions.js';
 import * as search from './sqlite.search.js';
 import * as users from './sqlite.users.js';
 import * as webhooks from './sqlite.webhooks.js';
@@ -565,5 +572,23 @@ export class SqliteTaskStore implements TaskStore {
 
   async setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null> {
     return library.setTitle(this.db, id, scope, title, this.opts.now());
+  }
+
+  // --- transcript revisions ---
+
+  async editTranscript(taskId: string, scope: Scope, request: TranscriptEditRequest): Promise<TranscriptEditResult> {
+    return revisions.editTranscript(this.db, taskId, scope, request, this.opts.now());
+  }
+
+  async getTranscriptWithRevision(taskId: string): Promise<RevisedTranscript | null> {
+    return revisions.getWithRevision(this.db, taskId);
+  }
+
+  async getTranscriptRevision(taskId: string, revision: number): Promise<Transcript | null> {
+    return revisions.getRevision(this.db, taskId, revision);
+  }
+
+  async listTranscriptRevisions(taskId: string, limit: number): Promise<TranscriptHistory | null> {
+    return revisions.listRevisions(this.db, taskId, limit);
   }
 }

@@ -43,7 +43,7 @@ export function App() {
         )}
         {api &&
           (route.name === 'task' ? (
-            <TranscriptPage key={route.id} api={api} id={route.id} />
+            <TranscriptPage key={route.id} api={api} id={route.id} at={route.at} highlight={route.highlight} />
           ) : route.name === 'live' ? (
             <LivePage api={api} />
           ) : route.name === 'workers' ? (

@@ -4,6 +4,7 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/tasks.css';
 import './styles/transcript.css';
+import './styles/transcript-edit.css';
 import './styles/live.css';
 import './styles/workers.css';
 import './styles/library.css';

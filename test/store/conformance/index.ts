@@ -13,6 +13,7 @@ import { leasesConformance } from './leases.js';
 import { libraryConformance } from './library.js';
 import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
+import { revisionsConformance } from './revisions.js';
 import { searchConformance } from './search.js';
 import { userTransitionsConformance } from './user-transitions.js';
 import { webhooksConformance } from './webhooks.js';
@@ -38,6 +39,7 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     webhooksConformance(ctx);
     workerRegistryConformance(ctx);
     searchConformance(ctx);
+    revisionsConformance(ctx);
     libraryConformance(ctx);
   });
 }

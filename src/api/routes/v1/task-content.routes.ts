@@ -1,9 +1,16 @@
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { MediaMissingError, NotFoundError, RangeNotSatisfiableError } from '../../../core/errors/index.js';
+import {
+  InvalidRequestError,
+  MediaMissingError,
+  NotFoundError,
+  RangeNotSatisfiableError,
+} from '../../../core/errors/index.js';
+import type { Transcript } from '../../../core/transcript.js';
 import { contentTypeFor, type RenderOptions, renderTranscript } from '../../../formats/index.js';
 import { scopeOf } from '../../../services/task.service.js';
+import { readTranscriptRevision, revisionEtag } from '../../../services/transcript-edit.service.js';
 import type { ByteRange, MediaStore } from '../../../storage/media-store.js';
 import type { ApiContext } from '../../context.js';
 import { contentDisposition, mediaTypeFor, parseRange } from '../../media-range.js';
@@ -21,7 +28,9 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           summary: 'The transcript as json, srt, vtt or txt',
           description:
             '409 not_ready until the task succeeded; `partial=true` returns the contiguous finished prefix meanwhile. ' +
-            '`variant=polished`: the LLM-polished transcript (409 not_ready until the polish succeeded, 404 if none was requested).',
+            '`variant=polished`: the LLM-polished transcript (409 not_ready until the polish succeeded, 404 if none was requested). ' +
+            'Otherwise the newest revision (edits included), with `ETag: "r<N>"`; `revision=<N>` an older one (0: the machine ' +
+            'transcript; 404 if it does not exist).',
           params: TaskIdParams,
           querystring: TranscriptQuerySchema,
           response: {
@@ -34,10 +43,18 @@ export function taskContentRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         const q = request.query;
         const scope = scopeOf(requireUser(request));
         const task = await tasks.get(request.params.id, scope);
-        const transcript =
-          q.variant === 'polished'
-            ? await artifacts.polished(task.id, scope)
-            : await tasks.transcript(task, isSet(q.partial));
+        let transcript: Transcript;
+        if (q.variant === 'polished') {
+          if (q.revision !== undefined)
+            throw new InvalidRequestError('revision applies to the edited transcript, not variant=polished');
+          transcript = await artifacts.polished(task.id, scope);
+        } else if (task.status === 'succeeded' || q.revision !== undefined) {
+          const revised = await readTranscriptRevision(ctx.store, task, q.revision);
+          transcript = revised.transcript;
+          void reply.header('etag', revisionEtag(revised.revision));
+        } else {
+          transcript = await tasks.transcript(task, isSet(q.partial));
+        }
         const format = q.format ?? 'json';
         const options: RenderOptions = {
           ...(q.max_chars_per_line === undefined ? {} : { maxCharsPerLine: q.max_chars_per_line }),

@@ -7,6 +7,7 @@ import { workers } from './0005-workers.js';
 import { eventSequencer } from './0006-event-sequencer.js';
 import { enqueueBound } from './0007-enqueue-bound.js';
 import { search } from './0008-search.js';
+import { transcriptRevisions } from './0009-transcript-revisions.js';
 import { library } from './0010-library.js';
 
 /** PostgreSQL migrations in order. Append only. */
@@ -19,5 +20,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   eventSequencer,
   enqueueBound,
   search,
+  transcriptRevisions,
   library,
 ]);

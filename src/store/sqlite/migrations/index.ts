@@ -4,6 +4,7 @@ import { artifacts } from './0002-artifacts.js';
 import { webhooks } from './0004-webhooks.js';
 import { workers } from './0005-workers.js';
 import { search } from './0006-search.js';
+import { transcriptRevisions } from './0007-transcript-revisions.js';
 import { library } from './0008-library.js';
 
 /** SQLite migrations in order. Append only. */
@@ -13,5 +14,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
   webhooks,
   workers,
   search,
+  transcriptRevisions,
   library,
 ]);

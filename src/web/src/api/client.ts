@@ -4,13 +4,16 @@ import type {
   ArtifactKind,
   ArtifactState,
   DeleteResult,
+  EditOperation,
   OutputFormat,
   RegisteredWorker,
+  RevisionList,
   SearchResult,
   Task,
   TaskPage,
   TaskStatus,
   Transcript,
+  TranscriptRevisionRead,
   TranscriptVariant,
   WorkerList,
 } from './types';
@@ -139,6 +142,41 @@ export class Api {
     return this.json<Transcript>(`/v1/tasks/${encodeURIComponent(id)}/transcript?${params}`);
   }
 
+  /** The newest revision of a finished transcript (or revision `revision`), with its ETag. */
+  async transcriptRevision(id: string, revision?: number): Promise<TranscriptRevisionRead> {
+    const params = new URLSearchParams({ format: 'json' });
+    if (revision !== undefined) params.set('revision', String(revision));
+    return readRevision(await this.request(`${transcriptPath(id)}?${params}`));
+  }
+
+  /**
+   * Applies edits to the revision `etag` names. A 412 (`precondition_failed`) means someone saved a
+   * newer revision first and nothing was changed.
+   */
+  async editTranscript(id: string, operations: EditOperation[], etag: string | null): Promise<TranscriptRevisionRead> {
+    const res = await this.request(transcriptPath(id), {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json', ...ifMatch(etag) },
+      body: JSON.stringify({ operations }),
+    });
+    return readRevision(res);
+  }
+
+  /** Every revision of a transcript, oldest first, and which one is current. */
+  revisions(id: string): Promise<RevisionList> {
+    return this.json<RevisionList>(`${transcriptPath(id)}/revisions`);
+  }
+
+  /** Makes a new revision with the text of `revision` (412 as for editTranscript). */
+  async revertTranscript(id: string, revision: number, etag: string | null): Promise<TranscriptRevisionRead> {
+    const res = await this.request(`${transcriptPath(id)}/revert`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...ifMatch(etag) },
+      body: JSON.stringify({ revision }),
+    });
+    return readRevision(res);
+  }
+
   async transcriptBlob(id: string, format: OutputFormat, variant: TranscriptVariant = 'machine'): Promise<Blob> {
     const params = new URLSearchParams({ format, download: '1' });
     if (variant !== 'machine') params.set('variant', variant);
@@ -189,4 +227,23 @@ export class Api {
     const res = await this.request(this.mediaPath(id), { headers: { Accept: '*/*' } });
     return res.blob();
   }
+}
+
+function transcriptPath(id: string): string {
+  return `/v1/tasks/${encodeURIComponent(id)}/transcript`;
+}
+
+function ifMatch(etag: string | null): Record<string, string> {
+  return etag ? { 'If-Match': etag } : {};
+}
+
+/** `"r12"` (or a weak `W/"r12"`) → 12; 0 when there is no such tag (a server without revisions). */
+export function revisionOf(etag: string | null): number {
+  const m = /"r(\d+)"/.exec(etag ?? '');
+  return m?.[1] ? Number(m[1]) : 0;
+}
+
+async function readRevision(res: Response): Promise<TranscriptRevisionRead> {
+  const etag = res.headers.get('ETag');
+  return { transcript: (await res.json()) as Transcript, etag, revision: revisionOf(etag) };
 }

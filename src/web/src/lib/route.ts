@@ -5,12 +5,13 @@ import { TASK_STATUSES, type TaskStatus } from '../api/types';
 /**
  * Hash routes, so a reload (or a bookmark) lands on the same view and filter with no server-side
  * routing: `#/` (upload + tasks, with `?q=&status=&from=&to=&sort=&order=&page=`), `#/tasks/:id` (one
- * transcript), `#/live` (live transcription from the microphone), `#/workers` (admins: every worker
- * process) and `#/search?q=` (hits across every transcript).
+ * transcript; `?t=SECONDS&hl=TEXT` opens it at a moment with words marked, as search results link),
+ * `#/live` (live transcription from the microphone), `#/workers` (admins: every worker process) and
+ * `#/search?q=` (hits across every transcript).
  */
 export type Route =
   | ({ name: 'home'; status: TaskStatus | undefined; page: number } & ListFilters)
-  | { name: 'task'; id: string }
+  | { name: 'task'; id: string; at?: number; highlight?: string }
   | { name: 'live' }
   | { name: 'workers' }
   | { name: 'search'; q: string };
@@ -41,10 +42,10 @@ export const WORKERS_HREF = '#/workers';
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
   const task = /^\/tasks\/([^/]+)$/.exec(path);
-  if (task?.[1]) return { name: 'task', id: decodeURIComponent(task[1]) };
+  const params = new URLSearchParams(query);
+  if (task?.[1]) return taskRoute(decodeURIComponent(task[1]), params);
   if (path === '/live') return { name: 'live' };
   if (path === '/workers') return { name: 'workers' };
-  const params = new URLSearchParams(query);
   if (path === '/search') return { name: 'search', q: params.get('q') ?? '' };
   const status = params.get('status');
   const page = Number.parseInt(params.get('page') ?? '1', 10);
@@ -93,8 +94,22 @@ export function filtersOf(route: ListFilters): ListFilters {
   return { q: route.q, from: route.from, to: route.to, sort: route.sort, order: route.order };
 }
 
-export function taskHref(id: string): string {
-  return `#/tasks/${encodeURIComponent(id)}`;
+function taskRoute(id: string, params: URLSearchParams): Route {
+  const route: Route = { name: 'task', id };
+  const at = Number.parseFloat(params.get('t') ?? '');
+  if (Number.isFinite(at) && at >= 0) route.at = at;
+  const highlight = params.get('hl')?.trim();
+  if (highlight) route.highlight = highlight;
+  return route;
+}
+
+/** Where a task's transcript opens; `at` (seconds) and `highlight` (words to mark there) are optional. */
+export function taskHref(id: string, link: { at?: number; highlight?: string } = {}): string {
+  const params = new URLSearchParams();
+  if (link.at !== undefined && Number.isFinite(link.at) && link.at >= 0) params.set('t', String(link.at));
+  if (link.highlight?.trim()) params.set('hl', link.highlight.trim());
+  const query = params.toString();
+  return `#/tasks/${encodeURIComponent(id)}${query ? `?${query}` : ''}`;
 }
 
 /** `#/search?q=`: hits for `q` across every transcript. */

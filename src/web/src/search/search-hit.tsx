@@ -13,7 +13,7 @@ interface Props {
 
 /** The transcript page at the hit's moment, with the phrase highlighted there. */
 export function hitHref(hit: SearchHit, phrase: string): string {
-  return `${taskHref(hit.task_id)}?${new URLSearchParams({ t: String(hit.start), hl: phrase })}`;
+  return taskHref(hit.task_id, { at: hit.start, highlight: phrase });
 }
 
 /**

@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import { parseEditOps } from '../../../core/transcript-edit.js';
+import type { RevisedTranscript, TranscriptHistory } from '../../../core/transcript-revision.js';
+import { contentTypeFor, renderTranscript } from '../../../formats/index.js';
+import { scopeOf } from '../../../services/task.service.js';
+import {
+  editTranscript,
+  expectedRevision,
+  revertTranscript,
+  revisionEtag,
+  transcriptHistory,
+} from '../../../services/transcript-edit.service.js';
+import type { ApiContext } from '../../context.js';
+import { requireUser } from '../../plugins/auth.js';
+import { errors, TaskIdParams } from '../../schemas/common.schema.js';
+import {
+  IfMatchHeaders,
+  TranscriptEditBodySchema,
+  TranscriptRevertBodySchema,
+  TranscriptRevisionsSchema,
+  type TranscriptRevisionsView,
+} from '../../schemas/transcript-edit.schema.js';
+
+const TranscriptJson = Type.String({ description: 'The new revision, as GET /transcript gives json.' });
+
+/** Editing a succeeded task's transcript: PATCH operations, revert, and the revision history. */
+export function transcriptEditRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
+  const { store } = ctx;
+  return async (app) => {
+    app.patch(
+      '/tasks/:id/transcript',
+      {
+        schema: {
+          summary: 'Edit the transcript: a new revision from a list of operations',
+          description:
+            'Operations apply in order, each to the result of the one before, all or none (400 invalid_edit names ' +
+            'the first bad one). With `If-Match: "r<N>"`, 412 precondition_failed unless revision N is still the ' +
+            'newest. 409 not_ready until the task succeeded. Answers the new revision as json, with its ETag.',
+          params: TaskIdParams,
+          headers: IfMatchHeaders,
+          body: TranscriptEditBodySchema,
+          response: { 200: TranscriptJson, ...errors(400, 401, 404, 409, 412) },
+        },
+      },
+      async (request, reply) => {
+        const user = requireUser(request);
+        const expected = expectedRevision(request.headers['if-match']);
+        const operations = parseEditOps(request.body.operations);
+        return sendRevision(reply, await editTranscript(store, user, request.params.id, expected, operations));
+      },
+    );
+
+    app.post(
+      '/tasks/:id/transcript/revert',
+      {
+        schema: {
+          summary: 'Make an older revision the newest again (as a new revision)',
+          description: '404 when the revision does not exist; If-Match as for PATCH.',
+          params: TaskIdParams,
+          headers: IfMatchHeaders,
+          body: TranscriptRevertBodySchema,
+          response: { 200: TranscriptJson, ...errors(400, 401, 404, 409, 412) },
+        },
+      },
+      async (request, reply) => {
+        const user = requireUser(request);
+        const expected = expectedRevision(request.headers['if-match']);
+        const revised = await revertTranscript(store, user, request.params.id, expected, request.body.revision);
+        return sendRevision(reply, revised);
+      },
+    );
+
+    app.get(
+      '/tasks/:id/transcript/revisions',
+      {
+        schema: {
+          summary: "The transcript's revision history, oldest first (at most the newest 1000)",
+          params: TaskIdParams,
+          response: { 200: TranscriptRevisionsSchema, ...errors(401, 404, 409) },
+        },
+      },
+      async (request): Promise<TranscriptRevisionsView> => {
+        const task = await ctx.tasks.get(request.params.id, scopeOf(requireUser(request)));
+        return historyView(await transcriptHistory(store, task));
+      },
+    );
+  };
+}
+
+function sendRevision(reply: FastifyReply, revised: RevisedTranscript): FastifyReply {
+  return reply
+    .header('etag', revisionEtag(revised.revision))
+    .type(contentTypeFor('json'))
+    .serializer((payload: unknown) => payload as string)
+    .send(renderTranscript(revised.transcript, 'json'));
+}
+
+function historyView(history: TranscriptHistory): TranscriptRevisionsView {
+  return {
+    current: history.current,
+    revisions: history.revisions.map((r) => ({
+      revision: r.revision,
+      kind: r.kind,
+      created_at: new Date(r.createdAt).toISOString(),
+      user_id: r.userId,
+      user_name: r.userName,
+      operations: r.operations,
+      reverted_to: r.revertedTo,
+    })),
+  };
+}

@@ -1,0 +1,141 @@
+import type { Transcript } from '../../core/transcript.js';
+import type {
+  RevisedTranscript,
+  TranscriptEditRequest,
+  TranscriptEditResult,
+  TranscriptHistory,
+} from '../../core/transcript-revision.js';
+import {
+  changedTranscript,
+  implicitMachineRevision,
+  machineRevision,
+  nextRevision,
+  type RevisionInsert,
+  rebuildRevision,
+  revisionFromRow,
+} from '../revision.rows.js';
+import type { Scope } from '../task.store.js';
+import type { PgDb, PgQuery } from './postgres.db.js';
+
+/** Transcript history on PostgreSQL (see store/revision.rows.ts for the layout). */
+
+const revisionsTable = (db: PgDb): string => `${db.t.schema}.transcript_revisions`;
+
+/**
+ * One transaction holding the transcript row FOR UPDATE from the read of the newest revision to
+ * the commit: a concurrent edit of the same task waits at its own FOR UPDATE and then reads the
+ * committed row (READ COMMITTED re-reads a locked row after the wait), so it sees the new number
+ * and, expecting the old one, gets a conflict. Edits of different tasks never wait for each other.
+ * The transcripts UPDATE fires the search trigger, so search follows in the same commit.
+ */
+export async function editTranscript(
+  db: PgDb,
+  taskId: string,
+  scope: Scope,
+  request: TranscriptEditRequest,
+  now: number,
+): Promise<TranscriptEditResult> {
+  return db.tx(async (q) => {
+    const scoped = 'admin' in scope ? { sql: '', params: [] } : { sql: ' AND user_id = $2', params: [scope.userId] };
+    const task = await q.get(`SELECT status, finished_at FROM ${db.t.tasks} WHERE id = $1${scoped.sql}`, [
+      taskId,
+      ...scoped.params,
+    ]);
+    if (!task) return { ok: false, reason: 'missing' };
+    const stored = await q.get(
+      `SELECT json::text AS json, revision FROM ${db.t.transcripts} WHERE task_id = $1 FOR UPDATE`,
+      [taskId],
+    );
+    if (task.status !== 'succeeded' || !stored) return { ok: false, reason: 'not_ready' };
+    const current = Number(stored.revision);
+    if (request.expected !== null && request.expected !== current) return { ok: false, reason: 'conflict', current };
+    const json = String(stored.json);
+    const base = JSON.parse(json) as Transcript;
+    let target: Transcript | null = null;
+    if (request.change.kind === 'revert') {
+      target = await readRevision(db, q, taskId, request.change.revertTo, current, base);
+      if (target === null) return { ok: false, reason: 'no_revision' };
+    }
+    const next = changedTranscript(base, request, target);
+    if (current === 0) await insertRow(db, q, taskId, machineRevision(json, Number(task.finished_at ?? now)));
+    const row = nextRevision(current, request, next, now);
+    await insertRow(db, q, taskId, row);
+    await q.run(`UPDATE ${db.t.transcripts} SET json = $2::jsonb, revision = $3 WHERE task_id = $1`, [
+      taskId,
+      row.snapshot ?? JSON.stringify(next),
+      row.revision,
+    ]);
+    return { ok: true, revision: row.revision, transcript: next };
+  });
+}
+
+export async function getWithRevision(db: PgDb, taskId: string): Promise<RevisedTranscript | null> {
+  return newestOn(db, db, taskId);
+}
+
+export async function getRevision(db: PgDb, taskId: string, revision: number): Promise<Transcript | null> {
+  return db.read(async (q) => {
+    const newest = await newestOn(db, q, taskId);
+    if (newest === null) return null;
+    return readRevision(db, q, taskId, revision, newest.revision, newest.transcript);
+  });
+}
+
+/** Newest `limit` rows, oldest first; the snapshots are never read. */
+export async function listRevisions(db: PgDb, taskId: string, limit: number): Promise<TranscriptHistory | null> {
+  return db.read(async (q) => {
+    const head = await q.get(
+      `SELECT tr.revision, t.finished_at FROM ${db.t.transcripts} tr JOIN ${db.t.tasks} t ON t.id = tr.task_id
+       WHERE tr.task_id = $1`,
+      [taskId],
+    );
+    if (!head) return null;
+    const current = Number(head.revision);
+    if (current === 0) return { current, revisions: [implicitMachineRevision(Number(head.finished_at ?? 0))] };
+    const rows = await q.all(
+      `SELECT r.revision, r.kind, r.user_id, r.created_at, r.operations, r.reverted_to, u.name AS user_name
+       FROM ${revisionsTable(db)} r LEFT JOIN ${db.t.users} u ON u.id = r.user_id
+       WHERE r.task_id = $1 ORDER BY r.revision DESC LIMIT $2`,
+      [taskId, limit],
+    );
+    return { current, revisions: rows.reverse().map(revisionFromRow) };
+  });
+}
+
+async function newestOn(db: PgDb, q: PgQuery, taskId: string): Promise<RevisedTranscript | null> {
+  const row = await q.get(`SELECT json, revision FROM ${db.t.transcripts} WHERE task_id = $1`, [taskId]);
+  return row ? { revision: Number(row.revision), transcript: row.json as Transcript } : null;
+}
+
+/**
+ * Revision `revision` of a transcript whose newest is `current` (content `newest`): that one as
+ * stored, an older one rebuilt from the nearest snapshot at or below it. Null past the newest.
+ */
+async function readRevision(
+  db: PgDb,
+  q: PgQuery,
+  taskId: string,
+  revision: number,
+  current: number,
+  newest: Transcript,
+): Promise<Transcript | null> {
+  if (!Number.isInteger(revision) || revision < 0 || revision > current) return null;
+  if (revision === current) return newest;
+  const t = revisionsTable(db);
+  const rows = await q.all(
+    `SELECT revision, operations, snapshot FROM ${t}
+     WHERE task_id = $1 AND revision <= $2 AND revision >= (
+       SELECT max(revision) FROM ${t} WHERE task_id = $1 AND revision <= $2 AND snapshot IS NOT NULL)
+     ORDER BY revision`,
+    [taskId, revision],
+  );
+  return rebuildRevision(rows);
+}
+
+async function insertRow(db: PgDb, q: PgQuery, taskId: string, r: RevisionInsert): Promise<void> {
+  await q.run(
+    `INSERT INTO ${revisionsTable(db)} (task_id, revision, kind, user_id, created_at, operations, snapshot, reverted_to)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)`,
+    [taskId, r.revision, r.kind, r.userId, r.createdAt, r.operations, r.snapshot, r.revertedTo],
+  );
+}
