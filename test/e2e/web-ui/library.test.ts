@@ -3,14 +3,17 @@
  * PocketSphinx worker) in a real headless Chromium: two real recordings are transcribed, then
  * - search: a phrase PocketSphinx recognised in the second one (read from its stored transcript at
  *   test time, never hard-coded) is searched from the task page; the hit shows title, time and the
- *   marked words, and opens that transcript at the hit's moment with the phrase highlighted;
+ *   marked words, and opens that transcript with the player at the hit's moment (± 0.5 s), its
+ *   segment marked and the phrase's words highlighted;
  * - library: rename in place (Enter saves, Esc cancels), filter by name and date, sort, all kept in
  *   the URL across a reload; select both, download them as one zip, delete them after a confirm.
  * Every wait is on a page (or server) condition, never a fixed sleep.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,10 +27,14 @@ import {
   zipEntryNames,
 } from './support.js';
 
-const FIRST = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0870.wav');
-const SECOND = path.join(LIBRIVOX, 'sense_and_sensibility_01_austen_64kb-0920.wav');
+const run = promisify(execFile);
+const clip = (n: string) => path.join(LIBRIVOX, `sense_and_sensibility_01_austen_64kb-${n}.wav`);
+const FIRST = clip('0870');
+/** Three clips in one file (made in beforeAll): several segments, so a hit can lie seconds in. */
+const SECOND_CLIPS = ['0880', '0890', '0920'].map(clip);
+const SECOND_NAME = 'austen-three-clips.wav';
 const FIRST_NAME = path.basename(FIRST);
-const SECOND_NAME = path.basename(SECOND);
+let SECOND = '';
 const TITLE = 'Dashwood chapter one';
 
 interface TaskView {
@@ -50,6 +57,10 @@ const ids = { first: '', second: '' };
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'earshot-library-'));
+  SECOND = path.join(tmp, SECOND_NAME);
+  const inputs = SECOND_CLIPS.flatMap((f) => ['-i', f]);
+  const filter = `${SECOND_CLIPS.map((_, i) => `[${i}:a]`).join('')}concat=n=${SECOND_CLIPS.length}:v=0:a=1[a]`;
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...inputs, '-filter_complex', filter, '-map', '[a]', SECOND]);
   server = await startChildServer();
   context = await launchPersistent(path.join(tmp, 'profile'));
 });
@@ -113,7 +124,8 @@ describe('web UI: library and search', () => {
     const second = await api<Transcript>(`/v1/tasks/${ids.second}/transcript?format=json`);
     const first = await api<Transcript>(`/v1/tasks/${ids.first}/transcript?format=json`);
     const firstText = ` ${first.segments.flatMap((s) => tokens(s.text)).join(' ')} `;
-    const pairs = second.segments.flatMap((s) => {
+    // Later segments first, so the seek to the hit is a real move when there are several.
+    const pairs = [...second.segments].reverse().flatMap((s) => {
       const words = tokens(s.text);
       return words.slice(1).map((w, i) => [words[i] as string, w]);
     });
@@ -125,6 +137,8 @@ describe('web UI: library and search', () => {
     const apiHit = expected.hits.find((h) => h.task_id === ids.second);
     expect(apiHit).toBeDefined();
     const hitStart = (apiHit as SearchHit).start;
+    // Seconds into the recording, so landing there is a seek the link made, not where the player starts.
+    expect(hitStart).toBeGreaterThan(1);
 
     const page = await openHome();
     await page.getByTestId('search-input').fill(q);
@@ -154,7 +168,16 @@ describe('web UI: library and search', () => {
     expect(Number(params.get('t'))).toBe(hitStart);
     expect(params.get('hl')).toBe(phrase);
     await expect(page.locator('#task-title').textContent()).resolves.toBe(SECOND_NAME);
-    await page.getByTestId('segment').first().waitFor();
+    // There the player is at the hit's moment, its segment marked, the phrase's words highlighted.
+    await page.waitForFunction((t) => {
+      const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement | null;
+      return media !== null && media.readyState >= 1 && Math.abs(media.currentTime - t) <= 0.5;
+    }, hitStart);
+    const linked = page.locator('[data-testid="segment"][data-linked="true"]');
+    await expect(linked.count()).resolves.toBe(1);
+    await expect(linked.getAttribute('data-start')).resolves.toBe(String(hitStart));
+    const highlighted = (await linked.locator('.word--match').allTextContents()).map((w) => w.toLowerCase());
+    for (const word of phrase.split(' ')) expect(highlighted).toContain(word);
     await page.close();
   });
 
@@ -213,15 +236,22 @@ describe('web UI: library and search', () => {
     await page.getByTestId('filter-clear').click();
     await page.waitForURL((url) => url.hash === '#/');
 
-    // Sort by name, then the other way round; the URL keeps the order across a reload.
+    // Sort by name (A→Z regardless of case: "austen-…", a file name, before "Dashwood …", a title),
+    // the other way round, and by length (the three clips are longer than the one): each order differs
+    // from another, so none can pass by chance. The URL keeps the order across a reload.
     await page.getByTestId('filter-sort').selectOption('title');
     await page.waitForURL((url) => url.hash === '#/?sort=title&order=asc');
+    await expect.poll(() => rowNames(page)).toEqual([SECOND_NAME, TITLE]);
+    await page.getByTestId('filter-sort').selectOption('duration');
+    await page.waitForURL((url) => url.hash === '#/?sort=duration&order=asc');
     await expect.poll(() => rowNames(page)).toEqual([TITLE, SECOND_NAME]);
+    await page.getByTestId('filter-sort').selectOption('title');
+    await page.waitForURL((url) => url.hash === '#/?sort=title&order=asc');
     await page.getByTestId('filter-order').selectOption('desc');
     await page.waitForURL((url) => url.hash === '#/?sort=title&order=desc');
-    await expect.poll(() => rowNames(page)).toEqual([SECOND_NAME, TITLE]);
+    await expect.poll(() => rowNames(page)).toEqual([TITLE, SECOND_NAME]);
     await page.reload();
-    await expect.poll(() => rowNames(page)).toEqual([SECOND_NAME, TITLE]);
+    await expect.poll(() => rowNames(page)).toEqual([TITLE, SECOND_NAME]);
     await expect(page.getByTestId('filter-sort').inputValue()).resolves.toBe('title');
 
     await checkPhoneLayout(context, page.url(), ['filter-text', 'filter-sort', 'select-all', 'bulk-delete']);
