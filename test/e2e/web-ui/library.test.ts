@@ -21,6 +21,7 @@ import {
   checkPhoneLayout,
   LIBRIVOX,
   launchPersistent,
+  lowContrastText,
   row,
   signIn,
   startChildServer,
@@ -85,6 +86,15 @@ async function api<T>(pathname: string, init: RequestInit = {}): Promise<T> {
 const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 const tokens = (text: string) => text.toLowerCase().match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
 const rowNames = (page: Page) => page.getByTestId('task-link').allTextContents();
+
+/** Every visible text matching `selector` reads at 4.5:1 or better, in the light and the dark theme. */
+async function expectReadable(page: Page, selector: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    expect(await lowContrastText(page, selector), colorScheme).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
 
 async function openHome(): Promise<Page> {
   const page = await context.newPage();
@@ -160,6 +170,8 @@ describe('web UI: library and search', () => {
     await hit.waitFor();
 
     await checkPhoneLayout(context, page.url(), ['search-input', 'search-hit-link']);
+    // Title, time, snippet and its marks read at 4.5:1 or better in both themes.
+    await expectReadable(page, '[data-testid="search-hit"], [data-testid="search-hit"] *');
 
     // The hit opens that transcript at the hit's moment, the phrase to highlight in the link.
     await hit.getByTestId('search-hit-link').click();
@@ -255,6 +267,7 @@ describe('web UI: library and search', () => {
     await expect(page.getByTestId('filter-sort').inputValue()).resolves.toBe('title');
 
     await checkPhoneLayout(context, page.url(), ['filter-text', 'filter-sort', 'select-all', 'bulk-delete']);
+    await expectReadable(page, '.filter-bar label, .bulk *, .task-title *, .task__meta *');
 
     // Select both, download them as one SRT zip: the bytes the server sent hold two .srt entries.
     await page.getByTestId('select-all').check();
