@@ -10,21 +10,26 @@
  * Every wait is on a page (or server) condition, never a fixed sleep.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Transcript } from '../../../src/core/transcript.js';
+import type { TestServer } from '../../helpers/server.js';
 import {
   type ChildServer,
   checkPhoneLayout,
   LIBRIVOX,
+  launchBrowser,
   launchPersistent,
   lowContrastText,
   row,
   signIn,
   startChildServer,
+  startUiServer,
   zipEntryNames,
 } from './support.js';
 
@@ -309,6 +314,94 @@ describe('web UI: library and search', () => {
     await expect(page.getByTestId('bulk-message').textContent()).resolves.toBe('Deleted 2 tasks.');
     expect(deletes).toHaveLength(1);
     await expect(api<{ total: number }>('/v1/tasks')).resolves.toMatchObject({ total: 0 });
+    await page.close();
+  });
+});
+
+/**
+ * Many finished transcripts at once (stored as a saved live session is, through the real store and
+ * its search index, no recognition needed): search results come in pages, the task list pages keep
+ * the filter, and transcript text that looks like markup stays text.
+ */
+describe('web UI: search pages and list pages', () => {
+  let s: TestServer;
+  let browser: Browser;
+  const LECTURES = 25;
+  const MARKUP = '<img src=x onerror="window.injected=1"> needle <b>bold</b>';
+
+  beforeAll(async () => {
+    s = await startUiServer();
+    browser = await launchBrowser();
+    const finished = (sourceName: string, text: string) => {
+      const transcript: Transcript = {
+        language: 'en',
+        duration: 4,
+        segments: [{ start: 1.5, end: 3.5, text, words: [] }],
+        text,
+      };
+      return s.store.addFinished(
+        {
+          id: randomUUID(),
+          userId: s.users.alice?.id ?? '',
+          priority: 0,
+          sourceName,
+          mediaPath: '/nowhere',
+          mediaBytes: 1,
+          options: { language: 'en', formats: ['json'] },
+          callbackUrl: null,
+          maxAttempts: 1,
+          durationSeconds: 4,
+        },
+        transcript,
+      );
+    };
+    for (let i = 1; i <= LECTURES; i += 1) {
+      await finished(`lecture-${String(i).padStart(2, '0')}.wav`, `a needle in lecture ${i}`);
+    }
+    await finished('markup.wav', MARKUP);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('shows more results on request, and snippet text that looks like markup as text', async () => {
+    const page = await browser.newPage();
+    await signIn(page, s.url, s.tokens.alice as string);
+    // Straight from a bookmark-style URL.
+    await page.goto(`${s.url}/#/search?q=needle`);
+    const hits = page.getByTestId('search-hit');
+    await expect.poll(() => hits.count()).toBe(20);
+    await page.getByTestId('search-more').click();
+    await expect.poll(() => hits.count()).toBe(LECTURES + 1);
+    await page.getByTestId('search-more').waitFor({ state: 'detached' });
+    // Every hit once: the second page continued the first.
+    const keys = await hits.evaluateAll((els) => els.map((e) => e.getAttribute('data-task-id')));
+    expect(new Set(keys).size).toBe(LECTURES + 1);
+
+    const markup = hits.filter({ hasText: 'markup.wav' });
+    await expect(markup.getByTestId('search-hit-snippet').textContent()).resolves.toBe(MARKUP);
+    await expect(markup.locator('img, b').count()).resolves.toBe(0);
+    await expect(markup.locator('mark').allTextContents()).resolves.toEqual(['needle']);
+    await expect(page.evaluate(() => (window as unknown as { injected?: number }).injected)).resolves.toBeUndefined();
+    await page.close();
+  });
+
+  it('keeps the name filter on the next page of the task list', async () => {
+    const page = await browser.newPage();
+    await signIn(page, s.url, s.tokens.alice as string);
+    await page.getByTestId('filter-text').fill('lecture');
+    await page.waitForURL((url) => url.hash === '#/?q=lecture');
+    await expect.poll(() => page.getByTestId('task-row').count()).toBe(20);
+    await expect(page.getByTestId('filter-all').textContent()).resolves.toContain(String(LECTURES));
+    await page.getByTestId('page-next').click();
+    await page.waitForURL((url) => url.hash === '#/?q=lecture&page=2');
+    await expect.poll(() => page.getByTestId('task-row').count()).toBe(LECTURES - 20);
+    await expect(page.getByTestId('filter-text').inputValue()).resolves.toBe('lecture');
+    // Selecting all selects this page's rows only.
+    await page.getByTestId('select-all').check();
+    await expect(page.getByTestId('selected-count').textContent()).resolves.toBe(`${LECTURES - 20} selected`);
     await page.close();
   });
 });
