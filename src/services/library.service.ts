@@ -99,8 +99,12 @@ export class LibraryService {
     const zip = new yazl.ZipFile();
     const out = new PassThrough();
     zip.on('error', (err: unknown) => out.destroy(err as Error));
-    zip.outputStream.on('error', (err) => out.destroy(err));
-    zip.outputStream.pipe(out);
+    // yazl's output is a PassThrough (typed as any readable stream).
+    const archive = zip.outputStream as Readable;
+    archive.on('error', (err) => out.destroy(err));
+    archive.pipe(out);
+    // A client that leaves stops the archive: nothing more is loaded for it.
+    out.on('close', () => archive.unpipe(out).destroy());
     for (const { task, name } of entries) {
       zip.addReadStreamLazy(name, { mtime: new Date(task.finishedAt ?? task.updatedAt) }, (cb) => {
         store.getTranscript(task.id).then(

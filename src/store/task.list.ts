@@ -1,4 +1,4 @@
-import { type SortOrder, TASK_STATUSES, type TaskSort } from '../core/task.js';
+import { type SortOrder, TASK_STATUSES, type TaskSort, type TaskStatus } from '../core/task.js';
 import type { ListFilter } from './task.store.js';
 
 /**
@@ -51,4 +51,12 @@ export function orderBy(sort: TaskSort = 'created', order: SortOrder = 'desc'): 
     case 'status':
       return `${STATUS_RANK} ${dir}, created_at ${dir}, id ${dir}`;
   }
+}
+
+/**
+ * The page's total from the counts by status (which ignore the status filter): one scan of the
+ * filtered rows serves both, instead of a count(*) of its own.
+ */
+export function totalOf(counts: Record<TaskStatus, number>, status: TaskStatus | undefined): number {
+  return status === undefined ? Object.values(counts).reduce((a, b) => a + b, 0) : counts[status];
 }

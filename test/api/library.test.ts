@@ -120,6 +120,8 @@ describe('library API', () => {
       expect(q.counts).toMatchObject({ succeeded: 1, queued: 0 });
       expect((await list('q=_', user)).total).toBe(0);
       expect((await list('q=ZULU', user)).tasks.map((t: Json) => t.id)).toEqual([a]);
+      expect((await list('q=%20zulu%20', user)).tasks.map((t: Json) => t.id)).toEqual([a]);
+      expect((await list('q=%20%20', user)).total).toBe(2);
       expect((await list(`from=${encodeURIComponent(at)}`, user)).tasks.map((t: Json) => t.id)).toContain(a);
       const past = new Date(t0 - 86_400_000).toISOString().slice(0, 10);
       expect((await list(`to=${past}`, user)).total).toBe(0);

@@ -88,7 +88,7 @@ wordCountSuite('sqlite', async () => {
     },
     async unmigrate() {
       db.exec(`DROP TRIGGER transcripts_word_count_insert; DROP TRIGGER transcripts_word_count_update;
-        DROP TRIGGER transcripts_word_count_delete;
+        DROP TRIGGER transcripts_word_count_delete; DROP INDEX tasks_user_title_idx;
         ALTER TABLE tasks DROP COLUMN title; ALTER TABLE tasks DROP COLUMN word_count;
         DELETE FROM schema_migrations WHERE version = 8;`);
     },

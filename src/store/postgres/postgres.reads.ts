@@ -1,5 +1,5 @@
 import type { Task, TaskStatus } from '../../core/task.js';
-import { listConditions, orderBy } from '../task.list.js';
+import { listConditions, orderBy, totalOf } from '../task.list.js';
 import { taskFromRow } from '../task.rows.js';
 import type { ListFilter, Scope, TaskPage } from '../task.store.js';
 import { countsFrom } from '../task.transitions.js';
@@ -29,12 +29,13 @@ export async function listTasks(db: PgDb, scope: Scope, filter: ListFilter): Pro
        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     );
-    const total = Number((await q.get(`SELECT count(*) AS n FROM ${db.t.tasks} ${where}`, params))?.n);
-    const byStatus = await q.all(
-      `SELECT status, count(*) AS n FROM ${db.t.tasks} WHERE TRUE${scopeSql}${cond.withoutStatus} GROUP BY status`,
-      countParams,
+    const counts = countsFrom(
+      await q.all(
+        `SELECT status, count(*) AS n FROM ${db.t.tasks} WHERE TRUE${scopeSql}${cond.withoutStatus} GROUP BY status`,
+        countParams,
+      ),
     );
-    return { tasks: rows.map(taskFromRow), total, counts: countsFrom(byStatus) };
+    return { tasks: rows.map(taskFromRow), total: totalOf(counts, filter.status), counts };
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Task, TaskStatus } from '../../core/task.js';
-import { listConditions, orderBy } from '../task.list.js';
+import { listConditions, orderBy, totalOf } from '../task.list.js';
 import { taskFromRow } from '../task.rows.js';
 import type { ListFilter, Scope, TaskPage } from '../task.store.js';
 import { countsFrom } from '../task.transitions.js';
@@ -29,12 +29,13 @@ export function listTasks(db: SqliteDb, scope: Scope, filter: ListFilter): TaskP
       `SELECT * FROM tasks ${where} ORDER BY ${orderBy(filter.sort, filter.order)} LIMIT @limit OFFSET @offset`,
       { ...params, limit: filter.limit, offset: filter.offset },
     );
-    const total = Number(db.get(`SELECT count(*) AS n FROM tasks ${where}`, params)?.n);
-    const byStatus = db.all(
-      `SELECT status, count(*) AS n FROM tasks WHERE 1 = 1${s.sql}${cond.withoutStatus} GROUP BY status`,
-      params,
+    const counts = countsFrom(
+      db.all(
+        `SELECT status, count(*) AS n FROM tasks WHERE 1 = 1${s.sql}${cond.withoutStatus} GROUP BY status`,
+        params,
+      ),
     );
-    return { tasks: rows.map(taskFromRow), total, counts: countsFrom(byStatus) };
+    return { tasks: rows.map(taskFromRow), total: totalOf(counts, filter.status), counts };
   });
 }
 

@@ -96,7 +96,8 @@ export function taskRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           ...(status === undefined ? {} : { status }),
           limit,
           offset,
-          ...(q === undefined ? {} : { q }),
+          // Blanks around the words typed in a search box are never meant to match.
+          ...(q === undefined || q.trim() === '' ? {} : { q: q.trim() }),
           ...(from === undefined ? {} : { createdFrom: instant(from, 'from') }),
           ...(to === undefined ? {} : { createdBefore: instant(to, 'to') }),
           sort,

@@ -4,9 +4,10 @@ import type { Migration } from '../../migration.js';
  * The library: a title of the user's own beside the file name, and the transcript's word count kept
  * on the task row, so the list shows and sorts by it without reading transcripts. A trigger on
  * transcripts keeps the count in step with every way a transcript is written (complete, addFinished,
- * an edit's UPDATE); word_count is NULL until a transcript exists. The list's other sort keys need
- * no index of their own: a user's rows are found by tasks_user_created_idx and sorted in memory
- * (see docs/benchmarks.md, 10,000 tasks).
+ * an edit's UPDATE); word_count is NULL until a transcript exists. Creation order already has
+ * tasks_user_created_idx and title order gets one here; the rarer sorts (duration, words, status) and
+ * q's substring match read the user's rows and sort them in memory, a few tens of ms at 10,000 tasks
+ * (docs/benchmarks.md).
  *
  * transcript_word_count: per segment, the length of its `words` array, or, for a segment without
  * word timings, the whitespace-separated tokens of its text. The same rule as SQLite's migration 8.
@@ -18,6 +19,10 @@ export const library: Migration = {
   sql: `
 ALTER TABLE tasks ADD COLUMN title TEXT CHECK (title IS NULL OR char_length(title) BETWEEN 1 AND 200);
 ALTER TABLE tasks ADD COLUMN word_count INTEGER;
+
+-- Sorting by title walks this index (with LIMIT) instead of sorting all of a user's rows; the
+-- expression is the one the list orders by (task.list.ts).
+CREATE INDEX tasks_user_title_idx ON tasks (user_id, (lower(COALESCE(title, source_name))), id);
 
 CREATE FUNCTION transcript_word_count(t jsonb) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
   SELECT COALESCE(SUM(CASE

@@ -25,8 +25,9 @@ const wordCount = (t: string): string => `
  * on the task row, so the list shows and sorts by it without reading transcripts. Triggers on
  * transcripts keep the count in step with every way a transcript is written (complete, addFinished,
  * an edit's UPDATE); INSERT OR REPLACE fires the insert trigger. word_count is NULL until a transcript
- * exists. The list's other sort keys need no index of their own: a user's rows are found by
- * tasks_user_created_idx and sorted in memory (see docs/benchmarks.md, 10,000 tasks).
+ * exists. Creation order already has tasks_user_created_idx and title order gets one here; the rarer
+ * sorts (duration, words, status) and q's substring match read the user's rows and sort them in
+ * memory, a few tens of ms at 10,000 tasks (docs/benchmarks.md).
  */
 export const library: Migration = {
   version: 8,
@@ -34,6 +35,10 @@ export const library: Migration = {
   sql: `
 ALTER TABLE tasks ADD COLUMN title TEXT CHECK (title IS NULL OR length(title) BETWEEN 1 AND 200);
 ALTER TABLE tasks ADD COLUMN word_count INTEGER;
+
+-- Sorting by title walks this index (with LIMIT) instead of sorting all of a user's rows; the
+-- expression is the one the list orders by (task.list.ts).
+CREATE INDEX tasks_user_title_idx ON tasks (user_id, lower(COALESCE(title, source_name)), id);
 
 CREATE TRIGGER transcripts_word_count_insert AFTER INSERT ON transcripts BEGIN
   UPDATE tasks SET word_count = (${wordCount('NEW.json')}) WHERE id = NEW.task_id;
