@@ -53,7 +53,7 @@ export async function editTranscript(
     const base = JSON.parse(json) as Transcript;
     let target: Transcript | null = null;
     if (request.change.kind === 'revert') {
-      target = await readRevision(db, q, taskId, request.change.revertTo, current, base);
+      target = await readRevision(db, q, taskId, request.change.revertTo, current, async () => base);
       if (target === null) return { ok: false, reason: 'no_revision' };
     }
     const next = changedTranscript(base, request, target);
@@ -75,9 +75,10 @@ export async function getWithRevision(db: PgDb, taskId: string): Promise<Revised
 
 export async function getRevision(db: PgDb, taskId: string, revision: number): Promise<Transcript | null> {
   return db.read(async (q) => {
-    const newest = await newestOn(db, q, taskId);
-    if (newest === null) return null;
-    return readRevision(db, q, taskId, revision, newest.revision, newest.transcript);
+    const head = await q.get(`SELECT revision FROM ${db.t.transcripts} WHERE task_id = $1`, [taskId]);
+    if (!head) return null;
+    const newest = async () => (await newestOn(db, q, taskId))?.transcript ?? null;
+    return readRevision(db, q, taskId, revision, Number(head.revision), newest);
   });
 }
 
@@ -108,7 +109,7 @@ async function newestOn(db: PgDb, q: PgQuery, taskId: string): Promise<RevisedTr
 }
 
 /**
- * Revision `revision` of a transcript whose newest is `current` (content `newest`): that one as
+ * Revision `revision` of a transcript whose newest is `current` (read by `newest`): that one as
  * stored, an older one rebuilt from the nearest snapshot at or below it. Null past the newest.
  */
 async function readRevision(
@@ -117,10 +118,10 @@ async function readRevision(
   taskId: string,
   revision: number,
   current: number,
-  newest: Transcript,
+  newest: () => Promise<Transcript | null>,
 ): Promise<Transcript | null> {
   if (!Number.isInteger(revision) || revision < 0 || revision > current) return null;
-  if (revision === current) return newest;
+  if (revision === current) return newest();
   const t = revisionsTable(db);
   const rows = await q.all(
     `SELECT revision, operations, snapshot FROM ${t}

@@ -45,7 +45,7 @@ export function editTranscript(
     const base = JSON.parse(json) as Transcript;
     let target: Transcript | null = null;
     if (request.change.kind === 'revert') {
-      target = readRevision(db, taskId, request.change.revertTo, current, base);
+      target = readRevision(db, taskId, request.change.revertTo, current, () => base);
       if (target === null) return { ok: false, reason: 'no_revision' };
     }
     const next = changedTranscript(base, request, target);
@@ -68,9 +68,15 @@ export function getWithRevision(db: SqliteDb, taskId: string): RevisedTranscript
 
 export function getRevision(db: SqliteDb, taskId: string, revision: number): Transcript | null {
   return db.read(() => {
-    const newest = getWithRevision(db, taskId);
-    if (newest === null) return null;
-    return readRevision(db, taskId, revision, newest.revision, newest.transcript);
+    const head = db.get('SELECT revision FROM transcripts WHERE task_id = ?', [taskId]);
+    if (!head) return null;
+    return readRevision(
+      db,
+      taskId,
+      revision,
+      Number(head.revision),
+      () => getWithRevision(db, taskId)?.transcript ?? null,
+    );
   });
 }
 
@@ -95,7 +101,7 @@ export function listRevisions(db: SqliteDb, taskId: string, limit: number): Tran
 }
 
 /**
- * Revision `revision` of a transcript whose newest is `current` (content `newest`): that one as
+ * Revision `revision` of a transcript whose newest is `current` (read by `newest`): that one as
  * stored, an older one rebuilt from the nearest snapshot at or below it. Null past the newest.
  */
 function readRevision(
@@ -103,10 +109,10 @@ function readRevision(
   taskId: string,
   revision: number,
   current: number,
-  newest: Transcript,
+  newest: () => Transcript | null,
 ): Transcript | null {
   if (!Number.isInteger(revision) || revision < 0 || revision > current) return null;
-  if (revision === current) return newest;
+  if (revision === current) return newest();
   const rows = db.all(
     `SELECT revision, operations, snapshot FROM transcript_revisions
      WHERE task_id = @taskId AND revision <= @revision AND revision >= (

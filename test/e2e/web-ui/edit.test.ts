@@ -13,7 +13,15 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transcript } from '../../../src/core/transcript.js';
 import { form, until } from '../../api/support.js';
-import { type ChildServer, launchPersistent, lowContrastText, RECORDING, signIn, startChildServer } from './support.js';
+import {
+  type ChildServer,
+  checkPhoneLayout,
+  launchPersistent,
+  lowContrastText,
+  RECORDING,
+  signIn,
+  startChildServer,
+} from './support.js';
 
 let tmp: string;
 let server: ChildServer;
@@ -174,6 +182,17 @@ describe('web UI: editing a transcript', () => {
       .waitFor();
     expect(await downloadSrt(page)).not.toContain(MARKER);
     await expectReadable(page);
+
+    await checkPhoneLayout(context, page.url(), ['edit-mode', 'history-button', 'shortcuts-button', 'download-srt']);
+    // On a phone the open editor fits the screen's width too.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByTestId('segment-edit').first().click();
+    const save = page.getByTestId('segment-editor-save');
+    await save.waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const box = await page.getByTestId('segment-editor').boundingBox();
+    expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 999) <= 390).toBe(true);
     await page.close();
   });
 
@@ -291,6 +310,8 @@ describe('web UI: editing a transcript', () => {
     await editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(el.selectionStart, el.selectionStart));
     await editor.press('Alt+Enter');
     await expect.poll(() => page.getByTestId('segment').count()).toBe(before.segments.length + 1);
+    // Saved: the editor closed with it.
+    await expect(page.getByTestId('segment-editor').count()).resolves.toBe(0);
     const split = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
     expect(split.segments[0]?.words.map((w) => w.word)).toEqual(first?.words.slice(0, 2).map((w) => w.word));
 

@@ -16,8 +16,11 @@ export interface TranscriptEdits {
   /** Set after a 412: someone saved a newer revision first; nothing of this save was kept. */
   conflict: EditConflict | null;
   error: string | null;
-  /** Sends edits against the revision shown; true when saved. */
-  save(operations: EditOperation[], unsaved: string | null): Promise<boolean>;
+  /**
+   * Sends edits against the revision shown; true when saved. `onSaved` runs as the new revision is
+   * applied (in the same render), so an editor closes as its text is replaced, never after.
+   */
+  save(operations: EditOperation[], unsaved: string | null, onSaved?: () => void): Promise<boolean>;
   revert(revision: number): Promise<boolean>;
   /** The newest revision was read again after a conflict (the unsaved text stays on show). */
   reloaded(): void;
@@ -41,11 +44,12 @@ export function useTranscriptEdits(
   const [error, setError] = useState<string | null>(null);
 
   const write = useCallback(
-    async (send: () => Promise<TranscriptRevisionRead>, done: string, unsaved: string | null) => {
+    async (send: () => Promise<TranscriptRevisionRead>, done: string, unsaved: string | null, onSaved?: () => void) => {
       setBusy(true);
       setError(null);
       try {
         applyRevision(await send());
+        onSaved?.();
         setConflict(null);
         announce(done);
         return true;
@@ -61,8 +65,8 @@ export function useTranscriptEdits(
   );
 
   const save = useCallback(
-    (operations: EditOperation[], unsaved: string | null) =>
-      write(() => api.editTranscript(id, operations, etag), 'Saved.', unsaved),
+    (operations: EditOperation[], unsaved: string | null, onSaved?: () => void) =>
+      write(() => api.editTranscript(id, operations, etag), 'Saved.', unsaved, onSaved),
     [write, api, id, etag],
   );
   const revert = useCallback(
@@ -112,7 +116,7 @@ export function useRevisions(
  * Which segments differ from the machine transcript (revision 0), by start time and text: read once
  * the transcript has been edited, so an unedited one costs no request.
  */
-export function useSegments(api: Api, id: string, revision: number, segments: readonly Segment[]): Set<number> {
+export function useEditedSegments(api: Api, id: string, revision: number, segments: readonly Segment[]): Set<number> {
   const [machine, setMachine] = useState<Set<string> | null>(null);
   const edited = revision > 0;
   useEffect(() => {

@@ -89,3 +89,16 @@ export function segmentAt(segments: readonly Segment[], time: number): number {
   });
   return found;
 }
+
+/** The first segment starting after `time`. */
+export function nextSegment(segments: readonly Segment[], time: number): number {
+  return segments.findIndex((s) => s.start > time + 0.05);
+}
+
+/** The segment before the one playing (or, more than a second into one, that one's start). */
+export function previousSegment(segments: readonly Segment[], time: number): number {
+  for (let i = segments.length - 1; i >= 0; i -= 1) {
+    if ((segments[i]?.start ?? 0) < time - 1) return i;
+  }
+  return segments.length > 0 ? 0 : -1;
+}

@@ -3,6 +3,7 @@ import type { Api } from '../api/client';
 import type { EditOperation, Segment, TranscriptVariant } from '../api/types';
 import { useCapabilities } from '../hooks/use-capabilities';
 import { useCaptions } from '../hooks/use-captions';
+import { useLinkTarget } from '../hooks/use-link-target';
 import { useMediaSource } from '../hooks/use-media-source';
 import { usePlayback } from '../hooks/use-playback';
 import { usePolishedTranscript } from '../hooks/use-polished-transcript';
@@ -10,14 +11,15 @@ import { type ShortcutAction, useShortcuts } from '../hooks/use-shortcuts';
 import { useTaskArtifacts } from '../hooks/use-task-artifacts';
 import { useTaskEvents } from '../hooks/use-task-events';
 import { useTaskTranscript } from '../hooks/use-task-transcript';
-import { useRevisions, useSegments, useTranscriptEdits } from '../hooks/use-transcript-edits';
+import { useEditedSegments, useRevisions, useTranscriptEdits } from '../hooks/use-transcript-edits';
 import { withSourceName } from '../lib/format';
 import {
   activeSegmentIndex,
   activeWordIndex,
   copyableText,
   matchingSegments,
-  searchTerms,
+  nextSegment,
+  previousSegment,
   segmentAt,
   speakersOf,
 } from '../lib/segments';
@@ -87,10 +89,8 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
 
   const segments: readonly Segment[] = transcript?.segments ?? [];
   const canEdit = task?.status === 'succeeded' && variant === 'machine' && machine !== null;
-  const editedSegments = useSegments(api, id, variant === 'machine' ? loaded.revision : 0, segments);
+  const editedSegments = useEditedSegments(api, id, variant === 'machine' ? loaded.revision : 0, segments);
   const speakers = useMemo(() => speakersOf(segments), [segments]);
-  const linkedIndex = at === undefined ? -1 : segmentAt(segments, at);
-  const linkedTerms = useMemo(() => searchTerms(highlight ?? ''), [highlight]);
   const activeIndex = activeSegmentIndex(segments, playback.time);
   const activeWord = activeWordIndex(segments[activeIndex], playback.time);
   const matchList = useMemo(() => matchingSegments(segments, query), [segments, query]);
@@ -98,27 +98,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   const seek = useCallback((seconds: number, play = true) => playback.seek(seconds, play), [playback.seek]);
   const scrollTo = useCallback((index: number) => setScrollTarget((t) => ({ index, seq: (t?.seq ?? 0) + 1 })), []);
   const startEdit = useCallback((index: number, word: number) => setEditing({ index, word }), []);
-
-  // A link's moment: the player goes there (without playing) once it knows the recording's length.
-  useEffect(() => {
-    if (at === undefined || !media) return undefined;
-    const go = () => {
-      media.currentTime = at;
-    };
-    if (media.readyState >= 1) {
-      go();
-      return undefined;
-    }
-    media.addEventListener('loadedmetadata', go, { once: true });
-    return () => media.removeEventListener('loadedmetadata', go);
-  }, [media, source.src, at]);
-  // ...and its segment is scrolled to once, when the text is there.
-  const linkedShown = useRef<number | undefined>(undefined);
-  useEffect(() => {
-    if (linkedIndex < 0 || linkedShown.current === at) return;
-    linkedShown.current = at;
-    scrollTo(linkedIndex);
-  }, [linkedIndex, at, scrollTo]);
+  const { linkedIndex, linkedTerms } = useLinkTarget(media, source.src, segments, at, highlight, scrollTo);
 
   // Closing the editor puts focus back on the segment's Edit button, not on the page's start.
   const lastEdited = useRef(-1);
@@ -169,7 +149,11 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   };
   useShortcuts(onShortcut);
 
-  const save = (ops: EditOperation[], unsaved: string) => edits.save(ops, unsaved);
+  const save = (ops: EditOperation[], unsaved: string) => {
+    // Closes the editor that saved, not one opened on another segment while the request was out.
+    const opened = editing;
+    return edits.save(ops, unsaved, () => setEditing((now) => (now === opened ? null : now)));
+  };
   const reloadAfterConflict = () => {
     setEditing(null);
     edits.reloaded();
@@ -375,19 +359,6 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
 }
 
 const SKIP_SECONDS = 5;
-
-/** The first segment starting after `time`. */
-function nextSegment(segments: readonly Segment[], time: number): number {
-  return segments.findIndex((s) => s.start > time + 0.05);
-}
-
-/** The segment before the one playing (or, more than a second into one, that one's start). */
-function previousSegment(segments: readonly Segment[], time: number): number {
-  for (let i = segments.length - 1; i >= 0; i -= 1) {
-    if ((segments[i]?.start ?? 0) < time - 1) return i;
-  }
-  return segments.length > 0 ? 0 : -1;
-}
 
 function goHome(): void {
   location.hash = '#/';

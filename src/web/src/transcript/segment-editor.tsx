@@ -11,7 +11,7 @@ interface Props {
   /** Speaker names already used in this transcript, offered as suggestions. */
   speakers: readonly string[];
   busy: boolean;
-  /** Saves the operations; resolves true when saved (the editor then closes). */
+  /** Saves the operations (the parent closes the editor once saved; on a refusal it stays open). */
   onSave(operations: EditOperation[], unsaved: string): Promise<boolean>;
   onClose(): void;
 }
@@ -57,7 +57,7 @@ export function SegmentEditor({ segment, index, word, isLast, speakers, busy, on
       onClose();
       return;
     }
-    if (await onSave(ops, text)) onClose();
+    await onSave(ops, text);
   };
 
   const split = () => {
