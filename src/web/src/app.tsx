@@ -7,6 +7,7 @@ import { useAuth } from './hooks/use-auth';
 import { useRoute } from './lib/route';
 import { HomePage } from './pages/home-page';
 import { LivePage } from './pages/live-page';
+import { SearchPage } from './pages/search-page';
 import { TranscriptPage } from './pages/transcript-page';
 import { WorkersPage } from './pages/workers-page';
 
@@ -42,13 +43,15 @@ export function App() {
         )}
         {api &&
           (route.name === 'task' ? (
-            <TranscriptPage key={route.id} api={api} id={route.id} />
+            <TranscriptPage key={route.id} api={api} id={route.id} at={route.at} highlight={route.highlight} />
           ) : route.name === 'live' ? (
             <LivePage api={api} />
           ) : route.name === 'workers' ? (
             <WorkersPage api={api} />
+          ) : route.name === 'search' ? (
+            <SearchPage api={api} q={route.q} />
           ) : (
-            <HomePage api={api} status={route.status} page={route.page} onConnection={setConnection} />
+            <HomePage api={api} status={route.status} page={route.page} filters={route} onConnection={setConnection} />
           ))}
       </main>
     </AnnouncerProvider>

@@ -160,3 +160,86 @@ export async function checkPhoneLayout(ctx: BrowserContext, url: string, testIds
   }
   await phone.close();
 }
+
+/**
+ * The WCAG 2 contrast of the text of each visible element matching `selector`, against the
+ * backgrounds composited behind it (the element's own included; opacity is not used by these
+ * elements). Returns a line for each one under `min`, empty when all read well.
+ */
+export async function lowContrastText(page: Page, selector: string, min = 4.5): Promise<string[]> {
+  return page.evaluate(
+    ([sel, least]) => {
+      type Rgba = { r: number; g: number; b: number; a: number };
+      const parse = (c: string): Rgba => {
+        const p = (/rgba?\(([^)]+)\)/.exec(c)?.[1] ?? '0 0 0 0')
+          .split(/[\s,/]+/)
+          .filter(Boolean)
+          .map(Number);
+        return { r: p[0] ?? 0, g: p[1] ?? 0, b: p[2] ?? 0, a: p.length > 3 ? (p[3] ?? 1) : 1 };
+      };
+      const over = (top: Rgba, bottom: Rgba): Rgba => ({
+        r: top.r * top.a + bottom.r * (1 - top.a),
+        g: top.g * top.a + bottom.g * (1 - top.a),
+        b: top.b * top.a + bottom.b * (1 - top.a),
+        a: 1,
+      });
+      const lum = (c: Rgba) => {
+        const ch = (v: number) => {
+          const s = v / 255;
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
+      };
+      const low: string[] = [];
+      for (const el of Array.from(document.querySelectorAll<HTMLElement>(sel as string))) {
+        if (el.getClientRects().length === 0 || !(el.textContent ?? '').trim()) continue;
+        const chain: Element[] = [];
+        for (let n: Element | null = el; n; n = n.parentElement) chain.unshift(n);
+        // A modal dialog sits on its backdrop, not on the page behind it.
+        const dialog = chain.findIndex((n) => n instanceof HTMLDialogElement && n.open);
+        let bg: Rgba = { r: 255, g: 255, b: 255, a: 1 };
+        for (const n of dialog >= 0 ? chain.slice(dialog) : chain) {
+          const c = parse(getComputedStyle(n).backgroundColor);
+          if (c.a > 0) bg = over(c, bg);
+        }
+        const fg = over(parse(getComputedStyle(el).color), bg);
+        const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x) as [number, number];
+        const ratio = (hi + 0.05) / (lo + 0.05);
+        if (ratio < (least as number))
+          low.push(`${el.className || el.tagName} "${el.textContent?.trim()}": ${ratio.toFixed(2)}:1`);
+      }
+      return low;
+    },
+    [selector, min] as const,
+  );
+}
+
+/**
+ * The entry names of a zip archive, read from its central directory (so a test can check an export
+ * without a zip library): throws unless the bytes start with a local file header ("PK\3\4") and end
+ * with an end-of-central-directory record whose entry count matches the entries found.
+ */
+export function zipEntryNames(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 22 || view.getUint32(0, true) !== 0x04034b50) throw new Error('not a zip: no PK\\3\\4 header');
+  let end = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i -= 1) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  const count = view.getUint16(end + 10, true);
+  let at = view.getUint32(end + 16, true);
+  const names: string[] = [];
+  for (let n = 0; n < count; n += 1) {
+    if (view.getUint32(at, true) !== 0x02014b50) throw new Error(`zip entry ${n}: bad central header`);
+    const nameLength = view.getUint16(at + 28, true);
+    const extra = view.getUint16(at + 30, true);
+    const comment = view.getUint16(at + 32, true);
+    names.push(new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength)));
+    at += 46 + nameLength + extra + comment;
+  }
+  return names;
+}

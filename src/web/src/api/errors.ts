@@ -38,6 +38,10 @@ export function parseRetryAfter(value: string | null): number | null {
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+/** What a 412 on a transcript edit means, in the words the page shows. */
+export const CONFLICT_MESSAGE =
+  'This transcript was changed in another tab or by someone else. Reload to see the latest version.';
+
 /** A sentence for people, naming the file when there is one. */
 export function describeError(err: unknown, fileName?: string): string {
   if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
@@ -64,6 +68,10 @@ export function describeError(err: unknown, fileName?: string): string {
       return 'The transcript is not ready yet.';
     case 'upload_interrupted':
       return `The upload of ${subject} was interrupted: the connection dropped, or the server refused a file this large.`;
+    case 'precondition_failed':
+      return CONFLICT_MESSAGE;
+    case 'invalid_edit':
+      return `That change was not accepted${detail}.`;
     case 'network_error':
       return 'Could not reach the server. Check your connection and try again.';
     default:

@@ -5,7 +5,7 @@
  */
 import type { ArtifactKind, ArtifactStage, ArtifactStatus } from '../../../core/artifact.js';
 import type { TaskStage, TaskStatus } from '../../../core/task.js';
-import type { OutputFormat } from '../../../core/transcript.js';
+import type { OutputFormat, Transcript } from '../../../core/transcript.js';
 import type { WorkerRunState } from '../../../core/worker-registration.js';
 
 export {
@@ -43,7 +43,13 @@ export interface Task {
   status: TaskStatus;
   stage: TaskStage;
   source_name: string;
+  /** A name given in the UI (PATCH); null (or absent on older servers) shows the file name. */
+  title?: string | null;
   media_bytes: number;
+  /** Recording length; null until probed. */
+  duration_seconds?: number | null;
+  /** Words in the transcript; null until it succeeded. */
+  word_count?: number | null;
   priority: number;
   options: {
     language: string;
@@ -115,4 +121,62 @@ export interface WorkerList {
   paused: boolean | null;
   lease_ms: number;
   workers: RegisteredWorker[];
+}
+
+/** One matching segment of GET /v1/search. */
+export interface SearchHit {
+  task_id: string;
+  source_name: string;
+  segment_index: number;
+  start: number;
+  end: number;
+  /** Part of the segment's text, each matched word between « and » (plain text, not HTML). */
+  snippet: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** The offset of the next page; null when this was the last. */
+  next_offset: number | null;
+}
+
+/** POST /v1/tasks/delete. */
+export interface DeleteResult {
+  /** The ids deleted. */
+  deleted: string[];
+  /** The ids that were not there (deleted meanwhile, or never visible to you). */
+  not_found: string[];
+}
+
+/** One change to a transcript (PATCH /v1/tasks/:id/transcript); segment and word indices are 0-based. */
+export type EditOperation =
+  | { op: 'replace_text'; segment: number; text: string }
+  | { op: 'split'; segment: number; word: number }
+  | { op: 'merge'; segment: number }
+  | { op: 'set_speaker'; segments: number[]; speaker: string | null }
+  | { op: 'rename_speaker'; from: string; to: string };
+
+/** A transcript read or written through the edit API, with the revision its ETag names. */
+export interface TranscriptRevisionRead {
+  transcript: Transcript;
+  /** The ETag as sent (`"r3"`), for If-Match; null when the server sent none. */
+  etag: string | null;
+  /** The revision number the ETag names (0 = the machine transcript). */
+  revision: number;
+}
+
+export interface TranscriptRevision {
+  revision: number;
+  kind: 'machine' | 'edit' | 'revert';
+  created_at: string;
+  user_id: string | null;
+  user_name: string | null;
+  operations: EditOperation[];
+  /** For a revert: the revision whose text it restored. */
+  reverted_to: number | null;
+}
+
+export interface RevisionList {
+  current: number;
+  revisions: TranscriptRevision[];
 }

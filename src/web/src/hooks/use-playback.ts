@@ -6,6 +6,10 @@ export interface Playback {
   duration: number | null;
   paused: boolean;
   seek(seconds: number, play?: boolean): void;
+  /** Plays if paused, pauses if playing. */
+  toggle(): void;
+  /** Moves by `delta` seconds from where the player is now, leaving play/pause as it was. */
+  skip(delta: number): void;
 }
 
 /**
@@ -66,7 +70,23 @@ export function usePlayback(media: HTMLMediaElement | null): Playback {
     [media],
   );
 
-  return { time, duration, paused, seek };
+  const toggle = useCallback(() => {
+    if (!media) return;
+    if (media.paused) media.play().catch(() => {});
+    else media.pause();
+  }, [media]);
+
+  const skip = useCallback(
+    (delta: number) => {
+      if (!media) return;
+      const end = Number.isFinite(media.duration) ? media.duration : Number.POSITIVE_INFINITY;
+      media.currentTime = Math.min(Math.max(0, media.currentTime + delta), end);
+      setTime(toTenths(media.currentTime));
+    },
+    [media],
+  );
+
+  return { time, duration, paused, seek, toggle, skip };
 }
 
 /**

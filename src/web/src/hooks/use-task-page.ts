@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import { describeError } from '../api/errors';
 import type { Task, TaskPage, TaskStatus } from '../api/types';
+import type { ListFilters } from '../lib/route';
 
 export const PAGE_SIZE = 20;
 /** Several events in a burst (a batch upload, a restart) become one re-read of the page. */
@@ -26,7 +27,15 @@ export interface TaskPageState {
   addCreated(task: Task): void;
 }
 
-export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber: number): TaskPageState {
+export function useTaskPage(
+  api: Api,
+  status: TaskStatus | undefined,
+  pageNumber: number,
+  filters: ListFilters = {},
+): TaskPageState {
+  const { q, from, to, sort, order } = filters;
+  /** Filters that hide tasks: with one on, a new upload may not belong on this page. */
+  const narrowed = Boolean(q || from || to);
   const [page, setPage] = useState<TaskPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -48,7 +57,7 @@ export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber
     let stale = false;
     setLoading(true);
     api
-      .listTasks({ status, limit: PAGE_SIZE, offset: (pageNumber - 1) * PAGE_SIZE })
+      .listTasks({ status, q, from, to, sort, order, limit: PAGE_SIZE, offset: (pageNumber - 1) * PAGE_SIZE })
       .then((result) => {
         if (stale) return;
         for (const t of result.tasks) known.current.set(t.id, t.status);
@@ -65,7 +74,7 @@ export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber
       stale = true;
     };
     // `version` is the refresh trigger.
-  }, [api, status, pageNumber, version]);
+  }, [api, status, pageNumber, q, from, to, sort, order, version]);
 
   const applyTask = useCallback(
     (task: Task, fromSnapshot = false) => {
@@ -83,7 +92,8 @@ export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber
 
   const addCreated = useCallback(
     (task: Task) => {
-      const fits = pageNumber === 1 && (status === undefined || status === task.status);
+      // Newest first is the default order; any other order or a narrowing filter waits for the re-read.
+      const fits = pageNumber === 1 && !narrowed && !sort && !order && (status === undefined || status === task.status);
       setPage((prev) => {
         if (!prev || prev.tasks.some((t) => t.id === task.id)) return prev;
         return {
@@ -95,7 +105,7 @@ export function useTaskPage(api: Api, status: TaskStatus | undefined, pageNumber
       known.current.set(task.id, task.status);
       refresh();
     },
-    [pageNumber, status, refresh],
+    [pageNumber, status, narrowed, sort, order, refresh],
   );
 
   return { page, error, loading, refresh, applyTask, addCreated };

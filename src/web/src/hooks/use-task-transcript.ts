@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import { ApiError, describeError } from '../api/errors';
 import type { SegmentEvent } from '../api/event-stream';
-import type { Task, Transcript } from '../api/types';
+import type { Task, Transcript, TranscriptRevisionRead } from '../api/types';
 import { joinText, mergeSegments } from '../lib/segments';
 import type { StreamFollower } from './use-task-events';
 
@@ -11,7 +11,15 @@ export interface TaskTranscript {
   transcript: Transcript | null;
   error: string | null;
   deleted: boolean;
+  /** The finished transcript's ETag (`"r3"`), sent as If-Match with edits; null while unfinished. */
+  etag: string | null;
+  /** The revision shown: 0 is the machine transcript, each saved edit or revert adds one. */
+  revision: number;
   setTask(task: Task): void;
+  /** Shows a revision the server just returned (after an edit or a revert). */
+  applyRevision(read: TranscriptRevisionRead): void;
+  /** Reads the task and its newest transcript again. */
+  reload(): void;
   /** What this hook needs from the task's event stream (see useTaskEvents). */
   stream: StreamFollower;
 }
@@ -27,6 +35,7 @@ export function useTaskTranscript(api: Api, id: string): TaskTranscript {
   const [error, setError] = useState<string | null>(null);
   const [deleted, setDeleted] = useState(false);
   const [version, setVersion] = useState(0);
+  const [tag, setTag] = useState<{ etag: string | null; revision: number }>(NO_TAG);
 
   useEffect(() => {
     let stale = false;
@@ -36,8 +45,10 @@ export function useTaskTranscript(api: Api, id: string): TaskTranscript {
         if (stale) return;
         setTask(t);
         setError(null);
-        const text = await loadTranscript(api, t);
-        if (stale || !text) return;
+        const read = await loadTranscript(api, t);
+        if (stale || !read) return;
+        const text = read.transcript;
+        setTag({ etag: read.etag, revision: read.revision });
         // Segment events may have arrived while the partial read was in flight; keep both.
         setTranscript((prev) => (prev && t.status !== 'succeeded' ? withSegments(text, prev) : text));
       } catch (err) {
@@ -93,7 +104,23 @@ export function useTaskTranscript(api: Api, id: string): TaskTranscript {
     },
   };
 
-  return { task, transcript, error, deleted, setTask: applyTask, stream };
+  const applyRevision = useCallback((read: TranscriptRevisionRead) => {
+    setTranscript(read.transcript);
+    setTag({ etag: read.etag, revision: read.revision });
+  }, []);
+
+  return {
+    task,
+    transcript,
+    error,
+    deleted,
+    etag: tag.etag,
+    revision: tag.revision,
+    setTask: applyTask,
+    applyRevision,
+    reload,
+    stream,
+  };
 }
 
 function withSegments(base: Transcript, extra: Transcript): Transcript {
@@ -101,10 +128,13 @@ function withSegments(base: Transcript, extra: Transcript): Transcript {
   return { ...base, segments, text: joinText(segments) };
 }
 
-async function loadTranscript(api: Api, task: Task): Promise<Transcript | null> {
+const NO_TAG = { etag: null, revision: 0 };
+
+async function loadTranscript(api: Api, task: Task): Promise<TranscriptRevisionRead | null> {
   const partial = task.status !== 'succeeded';
   try {
-    return await api.transcript(task.id, partial);
+    if (!partial) return await api.transcriptRevision(task.id);
+    return { transcript: await api.transcript(task.id, true), ...NO_TAG };
   } catch (err) {
     // Before the first chunk (or after a failure with nothing kept) there is simply no text yet.
     if (partial && err instanceof ApiError && (err.status === 409 || err.status === 404)) return null;

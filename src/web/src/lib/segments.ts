@@ -59,3 +59,46 @@ export function matchingSegments(segments: readonly Segment[], query: string): n
   });
   return found;
 }
+
+/** The speaker names used in a transcript, in order of first appearance. */
+export function speakersOf(segments: readonly Segment[]): string[] {
+  return [...new Set(segments.map((s) => s.speaker).filter((s): s is string => Boolean(s)))];
+}
+
+/**
+ * The whole transcript as text to copy: the transcript's own text, or, once speakers are named, one
+ * paragraph per turn led by the speaker's name.
+ */
+export function copyableText(segments: readonly Segment[], text: string): string {
+  if (!segments.some((s) => s.speaker)) return text;
+  const turns: { speaker: string | undefined; parts: string[] }[] = [];
+  for (const s of segments) {
+    const last = turns.at(-1);
+    if (last && last.speaker === s.speaker) last.parts.push(s.text.trim());
+    else turns.push({ speaker: s.speaker, parts: [s.text.trim()] });
+  }
+  return turns.map((t) => `${t.speaker ? `${t.speaker}: ` : ''}${t.parts.join(' ')}`).join('\n\n');
+}
+
+/** The segment a moment belongs to: the one spoken then, else the last one before it, else the first. */
+export function segmentAt(segments: readonly Segment[], time: number): number {
+  if (segments.length === 0) return -1;
+  let found = 0;
+  segments.forEach((s, i) => {
+    if (s.start <= time + 0.01) found = i;
+  });
+  return found;
+}
+
+/** The first segment starting after `time`. */
+export function nextSegment(segments: readonly Segment[], time: number): number {
+  return segments.findIndex((s) => s.start > time + 0.05);
+}
+
+/** The segment before the one playing (or, more than a second into one, that one's start). */
+export function previousSegment(segments: readonly Segment[], time: number): number {
+  for (let i = segments.length - 1; i >= 0; i -= 1) {
+    if ((segments[i]?.start ?? 0) < time - 1) return i;
+  }
+  return segments.length > 0 ? 0 : -1;
+}

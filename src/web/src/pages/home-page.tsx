@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { ConnectionState } from '../api/event-stream';
 import type { Task, TaskStatus } from '../api/types';
@@ -6,7 +6,10 @@ import { useAnnounce } from '../components/announcer';
 import { useEventStream } from '../hooks/use-event-stream';
 import { PAGE_SIZE, useTaskPage } from '../hooks/use-task-page';
 import { withSourceName } from '../lib/format';
-import { homeHref } from '../lib/route';
+import { filtersOf, homeHref, type ListFilters } from '../lib/route';
+import { SearchForm } from '../search/search-form';
+import { BulkActions } from '../tasks/bulk-actions';
+import { FilterBar } from '../tasks/filter-bar';
 import { Pager } from '../tasks/pager';
 import { StatusFilter } from '../tasks/status-filter';
 import { STATUS_TEXT, TaskRow } from '../tasks/task-row';
@@ -16,12 +19,20 @@ interface Props {
   api: Api;
   status: TaskStatus | undefined;
   page: number;
+  filters: ListFilters;
   onConnection(state: ConnectionState | null): void;
 }
 
-/** Upload plus the task list, kept live by the all-tasks event stream (no polling while it is up). */
-export function HomePage({ api, status, page, onConnection }: Props) {
-  const list = useTaskPage(api, status, page);
+/**
+ * Upload, search, and the task list (filtered, sorted, selectable), kept live by the all-tasks event
+ * stream (no polling while it is up).
+ */
+export function HomePage({ api, status, page, filters: routeFilters, onConnection }: Props) {
+  const { q, from, to, sort, order } = routeFilters;
+  // A new object per route; its fields are what matters to the hooks below.
+  const filters = useMemo(() => filtersOf({ q, from, to, sort, order }), [q, from, to, sort, order]);
+  const list = useTaskPage(api, status, page, filters);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const announce = useAnnounce();
   const lastStatus = useRef(new Map<string, TaskStatus>());
 
@@ -60,15 +71,30 @@ export function HomePage({ api, status, page, onConnection }: Props) {
     list.refresh();
   };
 
+  // Another page, filter or sort starts with nothing selected: the selection is of rows in view.
+  useEffect(() => setSelected(new Set()), [status, page, filters]);
+  const select = (id: string, on: boolean) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const narrowed = Boolean(filters.q || filters.from || filters.to);
+
   return (
     <>
       <h1 class="visually-hidden">Earshot</h1>
       <UploadPanel api={api} onCreated={list.addCreated} listed={listed} />
+      <section class="card" aria-label="Search">
+        <SearchForm />
+      </section>
       <section class="card tasks" aria-labelledby="tasks-title" aria-busy={list.loading}>
         <div class="tasks__head">
           <h2 id="tasks-title">Tasks</h2>
-          <StatusFilter current={status} counts={data?.counts ?? null} />
+          <StatusFilter current={status} counts={data?.counts ?? null} filters={filters} />
         </div>
+        <FilterBar status={status} filters={filters} />
         {list.error && (
           <p class="error-text" role="alert" data-testid="tasks-error">
             {list.error}{' '}
@@ -81,7 +107,11 @@ export function HomePage({ api, status, page, onConnection }: Props) {
           <p class="empty" data-testid="tasks-empty">
             {page > 1 ? (
               <>
-                Nothing on this page. <a href={homeHref(status, 1)}>Go to the first page</a>.
+                Nothing on this page. <a href={homeHref(status, 1, filters)}>Go to the first page</a>.
+              </>
+            ) : narrowed ? (
+              <>
+                No tasks match these filters. <a href={homeHref(status, 1)}>Clear filters</a>.
               </>
             ) : status ? (
               `No ${STATUS_TEXT[status].toLowerCase()} tasks.`
@@ -90,14 +120,33 @@ export function HomePage({ api, status, page, onConnection }: Props) {
             )}
           </p>
         )}
+        {data && (
+          <BulkActions
+            api={api}
+            tasks={data.tasks}
+            selected={selected}
+            onSelectAll={(on) => setSelected(new Set(on ? data.tasks.map((t) => t.id) : []))}
+            onDeleted={() => {
+              setSelected(new Set());
+              list.refresh();
+            }}
+          />
+        )}
         {data && data.tasks.length > 0 && (
           <ul class="task-list" data-testid="task-list">
             {data.tasks.map((task) => (
-              <TaskRow key={task.id} api={api} task={task} onChanged={onChanged} />
+              <TaskRow
+                key={task.id}
+                api={api}
+                task={task}
+                onChanged={onChanged}
+                selected={selected.has(task.id)}
+                onSelect={select}
+              />
             ))}
           </ul>
         )}
-        {data && <Pager status={status} page={page} pageSize={PAGE_SIZE} total={data.total} />}
+        {data && <Pager status={status} page={page} pageSize={PAGE_SIZE} total={data.total} filters={filters} />}
       </section>
     </>
   );

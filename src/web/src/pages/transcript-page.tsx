@@ -1,23 +1,39 @@
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
-import type { TranscriptVariant } from '../api/types';
+import type { EditOperation, Segment, TranscriptVariant } from '../api/types';
 import { useCapabilities } from '../hooks/use-capabilities';
 import { useCaptions } from '../hooks/use-captions';
+import { useLinkTarget } from '../hooks/use-link-target';
 import { useMediaSource } from '../hooks/use-media-source';
 import { usePlayback } from '../hooks/use-playback';
 import { usePolishedTranscript } from '../hooks/use-polished-transcript';
+import { type ShortcutAction, useShortcuts } from '../hooks/use-shortcuts';
 import { useTaskArtifacts } from '../hooks/use-task-artifacts';
 import { useTaskEvents } from '../hooks/use-task-events';
 import { useTaskTranscript } from '../hooks/use-task-transcript';
+import { useEditedSegments, useRevisions, useTranscriptEdits } from '../hooks/use-transcript-edits';
 import { withSourceName } from '../lib/format';
-import { activeSegmentIndex, activeWordIndex, matchingSegments } from '../lib/segments';
+import {
+  activeSegmentIndex,
+  activeWordIndex,
+  copyableText,
+  matchingSegments,
+  nextSegment,
+  previousSegment,
+  segmentAt,
+  speakersOf,
+} from '../lib/segments';
 import { TaskActions } from '../tasks/task-actions';
 import { TaskFacts } from '../tasks/task-facts';
 import { TaskProgress } from '../tasks/task-progress';
 import { STATUS_TEXT } from '../tasks/task-row';
+import { ConflictNotice, EditBar } from '../transcript/edit-status';
+import { HistoryPanel } from '../transcript/history-panel';
 import { isVideoName, MediaPlayer } from '../transcript/media-player';
 import { PostprocessPanel } from '../transcript/postprocess-panel';
-import { SegmentList } from '../transcript/segment-list';
+import { SegmentEditor } from '../transcript/segment-editor';
+import { type ScrollTarget, SegmentList } from '../transcript/segment-list';
+import { ShortcutHelp } from '../transcript/shortcut-help';
 import { Timeline } from '../transcript/timeline';
 import { TranscriptSearch } from '../transcript/transcript-search';
 import { TranscriptToolbar } from '../transcript/transcript-toolbar';
@@ -26,14 +42,21 @@ import { VariantSwitch } from '../transcript/variant-switch';
 interface Props {
   api: Api;
   id: string;
+  /** From a link (`?t=`): open at this moment, its segment marked. */
+  at?: number | undefined;
+  /** From a link (`?hl=`): words to mark in that segment. */
+  highlight?: string | undefined;
 }
 
 /**
  * One task: the recording, the transcript following playback, search, overview and downloads, and its
- * summary and clean-up (the polished transcript can be shown instead of the machine one).
+ * summary and clean-up (the polished transcript can be shown instead of the machine one). A finished
+ * machine transcript can be corrected in place while the recording plays, and every saved revision
+ * can be restored.
  */
-export function TranscriptPage({ api, id }: Props) {
-  const { task, transcript: machine, error, deleted, setTask, stream } = useTaskTranscript(api, id);
+export function TranscriptPage({ api, id, at, highlight }: Props) {
+  const loaded = useTaskTranscript(api, id);
+  const { task, transcript: machine, error, deleted, setTask, stream } = loaded;
   const artifacts = useTaskArtifacts(api, task);
   useTaskEvents(api, id, [stream, artifacts.stream]);
   const caps = useCapabilities(api);
@@ -48,6 +71,13 @@ export function TranscriptPage({ api, id }: Props) {
   const playback = usePlayback(media);
   const [query, setQuery] = useState('');
   const [matchPos, setMatchPos] = useState(-1);
+  const [editMode, setEditMode] = useState(false);
+  const [editing, setEditing] = useState<{ index: number; word: number } | null>(null);
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [scrollTarget, setScrollTarget] = useState<ScrollTarget | null>(null);
+  const edits = useTranscriptEdits(api, id, loaded.etag, loaded.applyRevision);
+  const history = useRevisions(api, id, historyOpen, loaded.revision);
   const captionsUrl = useCaptions(api, id, task?.status === 'succeeded' && isVideoName(task.source_name));
   const title = task?.source_name;
   useEffect(() => {
@@ -57,12 +87,78 @@ export function TranscriptPage({ api, id }: Props) {
     };
   }, [title]);
 
-  const segments = transcript?.segments ?? [];
+  const segments: readonly Segment[] = transcript?.segments ?? [];
+  const canEdit = task?.status === 'succeeded' && variant === 'machine' && machine !== null;
+  const editedSegments = useEditedSegments(api, id, variant === 'machine' ? loaded.revision : 0, segments);
+  const speakers = useMemo(() => speakersOf(segments), [segments]);
   const activeIndex = activeSegmentIndex(segments, playback.time);
   const activeWord = activeWordIndex(segments[activeIndex], playback.time);
   const matchList = useMemo(() => matchingSegments(segments, query), [segments, query]);
   const matches = useMemo(() => new Set(matchList), [matchList]);
   const seek = useCallback((seconds: number, play = true) => playback.seek(seconds, play), [playback.seek]);
+  const scrollTo = useCallback((index: number) => setScrollTarget((t) => ({ index, seq: (t?.seq ?? 0) + 1 })), []);
+  const startEdit = useCallback((index: number, word: number) => setEditing({ index, word }), []);
+  const { linkedIndex, linkedTerms } = useLinkTarget(media, source.src, segments, at, highlight, scrollTo);
+
+  // Closing the editor puts focus back on the segment's Edit button, not on the page's start.
+  const lastEdited = useRef(-1);
+  useEffect(() => {
+    if (editing) {
+      lastEdited.current = editing.index;
+      return;
+    }
+    if (lastEdited.current < 0) return;
+    const button = document.querySelector<HTMLElement>(`#segment-${lastEdited.current} [data-testid="segment-edit"]`);
+    lastEdited.current = -1;
+    if (button && document.activeElement === document.body) button.focus({ preventScroll: true });
+  }, [editing]);
+
+  const onShortcut = (action: ShortcutAction) => {
+    const current = activeIndex >= 0 ? activeIndex : segmentAt(segments, playback.time);
+    switch (action) {
+      case 'toggle':
+        playback.toggle();
+        return;
+      case 'back':
+        playback.skip(-SKIP_SECONDS);
+        return;
+      case 'forward':
+        playback.skip(SKIP_SECONDS);
+        return;
+      case 'next':
+      case 'previous': {
+        const to = action === 'next' ? nextSegment(segments, playback.time) : previousSegment(segments, playback.time);
+        const target = segments[to];
+        if (!target) return;
+        seek(target.start, false);
+        scrollTo(to);
+        return;
+      }
+      case 'edit':
+        if (!canEdit || current < 0) return;
+        setEditMode(true);
+        setEditing({ index: current, word: -1 });
+        return;
+      case 'search':
+        document.getElementById('transcript-search-input')?.focus();
+        return;
+      case 'help':
+        setHelpOpen(true);
+        return;
+    }
+  };
+  useShortcuts(onShortcut);
+
+  const save = (ops: EditOperation[], unsaved: string) => {
+    // Closes the editor that saved, not one opened on another segment while the request was out.
+    const opened = editing;
+    return edits.save(ops, unsaved, () => setEditing((now) => (now === opened ? null : now)));
+  };
+  const reloadAfterConflict = () => {
+    setEditing(null);
+    edits.reloaded();
+    loaded.reload();
+  };
 
   const changeQuery = (next: string) => {
     setQuery(next);
@@ -134,8 +230,30 @@ export function TranscriptPage({ api, id }: Props) {
             sourceName={task.source_name}
             status={task.status}
             variant={variant}
-            text={transcript?.text ?? ''}
-          />
+            text={transcript ? copyableText(segments, transcript.text) : ''}
+          >
+            <EditBar
+              revision={variant === 'machine' ? loaded.revision : 0}
+              historyOpen={historyOpen}
+              canEdit={canEdit}
+              onHistory={() => setHistoryOpen((o) => !o)}
+              onHelp={() => setHelpOpen(true)}
+            />
+          </TranscriptToolbar>
+          {historyOpen && canEdit && (
+            <div id="history-panel">
+              <HistoryPanel
+                list={history.list}
+                error={history.error}
+                busy={edits.busy}
+                onRevert={(revision) => {
+                  setEditing(null);
+                  void edits.revert(revision);
+                }}
+                onClose={() => setHistoryOpen(false)}
+              />
+            </div>
+          )}
         </div>
         <section class="transcript-layout__text" aria-label="Transcript text">
           {polishReady && <VariantSwitch value={variant} onChange={setVariant} />}
@@ -146,6 +264,35 @@ export function TranscriptPage({ api, id }: Props) {
             current={matchPos}
             onStep={step}
           />
+          {canEdit && segments.length > 0 && (
+            <div class="edit-mode">
+              <button
+                type="button"
+                class={editMode ? 'button button--primary' : 'button'}
+                aria-pressed={editMode}
+                onClick={() => {
+                  setEditMode((on) => !on);
+                  setEditing(null);
+                }}
+                data-testid="edit-mode"
+              >
+                Edit text
+              </button>
+              {editMode && (
+                <p class="hint" data-testid="edit-mode-hint">
+                  Click a word to correct it; the recording keeps playing.
+                </p>
+              )}
+            </div>
+          )}
+          {edits.conflict && (
+            <ConflictNotice conflict={edits.conflict} onReload={reloadAfterConflict} onDismiss={edits.dismiss} />
+          )}
+          {edits.error && (
+            <p class="error-text" role="alert" data-testid="edit-error">
+              {edits.error}
+            </p>
+          )}
           {transcript?.partial && running && (
             <p class="hint" data-testid="partial-notice">
               Transcribing… text appears here as each part is finished.
@@ -176,18 +323,42 @@ export function TranscriptPage({ api, id }: Props) {
               segments={segments}
               activeIndex={activeIndex}
               activeWord={activeWord}
-              follow={!playback.paused}
+              follow={!playback.paused && editing === null}
               query={query}
               matches={matches}
               currentMatch={matchPos >= 0 ? (matchList[matchPos] ?? -1) : -1}
+              linkedIndex={linkedIndex}
+              linkedTerms={linkedTerms}
+              edited={editedSegments}
+              editMode={canEdit && editMode}
+              editingIndex={canEdit && editing ? editing.index : -1}
+              editor={
+                canEdit && editing && segments[editing.index] ? (
+                  <SegmentEditor
+                    segment={segments[editing.index] as Segment}
+                    index={editing.index}
+                    word={editing.word}
+                    isLast={editing.index === segments.length - 1}
+                    speakers={speakers}
+                    busy={edits.busy}
+                    onSave={save}
+                    onClose={() => setEditing(null)}
+                  />
+                ) : null
+              }
+              scrollTarget={scrollTarget}
               onSeek={seek}
+              onEdit={startEdit}
             />
           )}
         </section>
       </div>
+      <ShortcutHelp open={helpOpen} onClose={() => setHelpOpen(false)} />
     </article>
   );
 }
+
+const SKIP_SECONDS = 5;
 
 function goHome(): void {
   location.hash = '#/';

@@ -1,20 +1,21 @@
 import type { TaskStatus } from '../api/types';
-import { homeHref } from '../lib/route';
+import { homeHref, type ListFilters } from '../lib/route';
 
 interface Props {
   status: TaskStatus | undefined;
   page: number;
   pageSize: number;
   total: number;
+  filters?: ListFilters;
 }
 
-export function Pager({ status, page, pageSize, total }: Props) {
+export function Pager({ status, page, pageSize, total, filters = {} }: Props) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (pages <= 1 && page <= 1) return null;
   return (
     <nav class="pager" aria-label="Task pages">
       {page > 1 ? (
-        <a class="button" href={homeHref(status, page - 1)} rel="prev" data-testid="page-prev">
+        <a class="button" href={homeHref(status, page - 1, filters)} rel="prev" data-testid="page-prev">
           Newer
         </a>
       ) : (
@@ -24,7 +25,7 @@ export function Pager({ status, page, pageSize, total }: Props) {
         Page {page} of {pages}
       </span>
       {page < pages ? (
-        <a class="button" href={homeHref(status, page + 1)} rel="next" data-testid="page-next">
+        <a class="button" href={homeHref(status, page + 1, filters)} rel="next" data-testid="page-next">
           Older
         </a>
       ) : (

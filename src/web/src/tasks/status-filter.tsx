@@ -1,14 +1,16 @@
 import { TASK_STATUSES, type TaskStatus } from '../api/types';
-import { homeHref } from '../lib/route';
+import { homeHref, type ListFilters } from '../lib/route';
 import { STATUS_TEXT } from './task-row';
 
 interface Props {
   current: TaskStatus | undefined;
   counts: Record<TaskStatus, number> | null;
+  /** Kept when the status changes (name, dates, sort). */
+  filters?: ListFilters;
 }
 
 /** Filter links (they change the URL, so a reload keeps the filter), each with its count. */
-export function StatusFilter({ current, counts }: Props) {
+export function StatusFilter({ current, counts, filters = {} }: Props) {
   const total = counts ? TASK_STATUSES.reduce((sum, s) => sum + (counts[s] ?? 0), 0) : null;
   const options: [TaskStatus | undefined, string, number | null][] = [
     [undefined, 'All', total],
@@ -20,7 +22,7 @@ export function StatusFilter({ current, counts }: Props) {
         {options.map(([status, label, count]) => (
           <li key={label}>
             <a
-              href={homeHref(status, 1)}
+              href={homeHref(status, 1, filters)}
               class="chip"
               aria-current={status === current ? 'page' : undefined}
               data-testid={`filter-${status ?? 'all'}`}

@@ -16,7 +16,7 @@ export function processingSeconds(task: Task): number | null {
  */
 export function TaskFacts({ task }: { task: Task }) {
   const took = processingSeconds(task);
-  const length = task.progress?.total_seconds ?? null;
+  const length = task.duration_seconds ?? task.progress?.total_seconds ?? null;
   const finished = task.status === 'succeeded' || task.status === 'failed' || task.status === 'cancelled';
   return (
     <>

@@ -1,10 +1,10 @@
 import type { Api } from '../api/client';
 import type { Task, TaskStatus } from '../api/types';
 import { formatBytes, formatDate, withSourceName } from '../lib/format';
-import { taskHref } from '../lib/route';
 import { TaskActions } from './task-actions';
 import { TaskFacts } from './task-facts';
 import { TaskProgress } from './task-progress';
+import { TaskTitle, taskName } from './task-title';
 
 export const STATUS_TEXT: Record<TaskStatus, string> = {
   queued: 'Queued',
@@ -18,16 +18,25 @@ interface Props {
   api: Api;
   task: Task;
   onChanged(task: Task | null): void;
+  selected: boolean;
+  onSelect(id: string, selected: boolean): void;
 }
 
-export function TaskRow({ api, task, onChanged }: Props) {
+export function TaskRow({ api, task, onChanged, selected, onSelect }: Props) {
   const showProgress = task.status === 'queued' || task.status === 'processing';
+  const words = task.word_count ?? null;
   return (
     <li class="task" data-testid="task-row" data-task-id={task.id} data-status={task.status}>
       <div class="task__head">
-        <a class="task__name" href={taskHref(task.id)} data-testid="task-link">
-          {task.source_name}
-        </a>
+        <input
+          type="checkbox"
+          class="task__select"
+          checked={selected}
+          onChange={(e) => onSelect(task.id, e.currentTarget.checked)}
+          aria-label={`Select ${taskName(task)}`}
+          data-testid="task-select"
+        />
+        <TaskTitle api={api} task={task} onRenamed={onChanged} />
         <span class={`badge badge--${task.status}`} data-testid="task-status">
           {STATUS_TEXT[task.status]}
         </span>
@@ -37,6 +46,11 @@ export function TaskRow({ api, task, onChanged }: Props) {
         <span>{task.options.language}</span>
         <time dateTime={task.created_at}>{formatDate(task.created_at)}</time>
         <TaskFacts task={task} />
+        {words !== null && (
+          <span data-testid="task-words">
+            {words.toLocaleString()} word{words === 1 ? '' : 's'}
+          </span>
+        )}
       </p>
       {showProgress && <TaskProgress task={task} />}
       {task.error && (

@@ -1,4 +1,4 @@
-import { Fragment } from 'preact';
+import { type ComponentChildren, Fragment } from 'preact';
 import type { Segment } from '../api/types';
 import { formatClock } from '../lib/format';
 import { memo } from '../lib/memo';
@@ -12,21 +12,36 @@ interface Props {
   terms: readonly string[];
   match: boolean;
   currentMatch: boolean;
+  /** The segment a link (`?t=`) pointed at. */
+  linked: boolean;
+  /** Differs from the machine transcript. */
+  edited: boolean;
+  /** Clicking a word opens the editor instead of seeking. */
+  editMode: boolean;
+  /** The editor, in place of the text, while this segment is being edited. */
+  editor: ComponentChildren | null;
   onSeek(seconds: number): void;
+  onEdit(index: number, word: number): void;
 }
 
 /**
  * One segment: a timestamp button (the keyboard path: Tab to it, Enter seeks) and the text, whose
- * words can also be clicked to seek to that word. Memoised: during playback only the segments whose
- * highlight changes re-render.
+ * words can also be clicked to seek to that word (or, in edit mode, to correct it). Memoised: during
+ * playback only the segments whose highlight changes re-render.
  */
 export const SegmentItem = memo(function SegmentItem(props: Props) {
-  const { segment, index, active, activeWord, terms, match, currentMatch, onSeek } = props;
+  const { segment, index, active, activeWord, terms, match, currentMatch, linked, edited, editMode, editor } = props;
+  const { onSeek, onEdit } = props;
 
   const onTextClick = (e: MouseEvent) => {
     // Selecting text to copy it must not jump the player.
     if (!window.getSelection()?.isCollapsed) return;
     const word = (e.target as HTMLElement).closest<HTMLElement>('[data-start]');
+    if (editMode) {
+      const at = word?.dataset.word;
+      onEdit(index, at === undefined ? -1 : Number(at));
+      return;
+    }
     onSeek(word ? Number(word.dataset.start) : segment.start);
   };
 
@@ -34,6 +49,8 @@ export const SegmentItem = memo(function SegmentItem(props: Props) {
   if (active) classes.push('segment--active');
   if (match) classes.push('segment--match');
   if (currentMatch) classes.push('segment--current-match');
+  if (linked) classes.push('segment--linked');
+  if (editMode) classes.push('segment--editable');
 
   return (
     <li
@@ -43,6 +60,7 @@ export const SegmentItem = memo(function SegmentItem(props: Props) {
       data-testid="segment"
       data-start={segment.start}
       data-end={segment.end}
+      data-linked={linked ? 'true' : undefined}
     >
       <button
         type="button"
@@ -53,19 +71,48 @@ export const SegmentItem = memo(function SegmentItem(props: Props) {
       >
         {formatClock(segment.start)}
       </button>
-      {/* biome-ignore lint/a11y/useKeyWithClickEvents: word-level seeking is a pointer shortcut (text stays selectable); the timestamp button beside it is the keyboard path. */}
-      <p class="segment__text" onClick={onTextClick} data-testid="segment-text">
-        {segment.words && segment.words.length > 0
-          ? segment.words.map((w, i) => (
-              <Fragment key={w.start}>
-                {i > 0 && ' '}
-                <span data-start={w.start} class={wordClass(w.word, i === activeWord, terms)}>
-                  {w.word}
-                </span>
-              </Fragment>
-            ))
-          : highlight(segment.text, terms)}
-      </p>
+      <div class="segment__body">
+        {(segment.speaker || edited) && (
+          <p class="segment__meta">
+            {segment.speaker && (
+              <span class="segment__speaker" data-testid="segment-speaker">
+                {segment.speaker}
+              </span>
+            )}
+            {edited && (
+              <span class="segment__edited" data-testid="segment-edited">
+                edited
+              </span>
+            )}
+          </p>
+        )}
+        {editor ?? (
+          // biome-ignore lint/a11y/useKeyWithClickEvents: word-level seeking is a pointer shortcut (text stays selectable); the timestamp button (and, in edit mode, the Edit button) is the keyboard path.
+          <p class="segment__text" onClick={onTextClick} data-testid="segment-text">
+            {segment.words && segment.words.length > 0
+              ? segment.words.map((w, i) => (
+                  <Fragment key={w.start}>
+                    {i > 0 && ' '}
+                    <span data-start={w.start} data-word={i} class={wordClass(w.word, i === activeWord, terms)}>
+                      {w.word}
+                    </span>
+                  </Fragment>
+                ))
+              : highlight(segment.text, terms)}
+          </p>
+        )}
+      </div>
+      {editMode && !editor && (
+        <button
+          type="button"
+          class="button button--quiet segment__edit"
+          onClick={() => onEdit(index, -1)}
+          aria-label={`Edit the text at ${formatClock(segment.start)}`}
+          data-testid="segment-edit"
+        >
+          Edit
+        </button>
+      )}
     </li>
   );
 });

@@ -1,25 +1,46 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Segment } from '../api/types';
 import { memo } from '../lib/memo';
 import { searchTerms } from '../lib/segments';
 import { SegmentItem } from './segment-item';
 
+/** A request to bring one segment into view; `seq` makes asking twice for the same one count. */
+export interface ScrollTarget {
+  index: number;
+  seq: number;
+}
+
 interface Props {
   segments: readonly Segment[];
   activeIndex: number;
   activeWord: number;
-  /** Keep the spoken segment in view (off while paused, so reading ahead is not interrupted). */
+  /** Keep the spoken segment in view (off while paused or editing, so reading or typing is not interrupted). */
   follow: boolean;
   query: string;
   matches: ReadonlySet<number>;
   currentMatch: number;
+  /** The segment a link pointed at and the words to mark in it (-1 / empty for none). */
+  linkedIndex: number;
+  linkedTerms: readonly string[];
+  edited: ReadonlySet<number>;
+  editMode: boolean;
+  editingIndex: number;
+  editor: ComponentChildren | null;
+  scrollTarget: ScrollTarget | null;
   onSeek(seconds: number): void;
+  onEdit(index: number, word: number): void;
 }
 
 export const SegmentList = memo(function SegmentList(props: Props) {
-  const { segments, activeIndex, activeWord, follow, query, matches, currentMatch, onSeek } = props;
+  const { segments, activeIndex, activeWord, follow, query, matches, currentMatch } = props;
+  const { linkedIndex, linkedTerms, edited, editMode, editingIndex, editor, scrollTarget, onSeek, onEdit } = props;
   const list = useRef<HTMLOListElement>(null);
   const terms = useMemo(() => searchTerms(query), [query]);
+  const linkTerms = useMemo(
+    () => (matches.has(linkedIndex) ? [...terms, ...linkedTerms] : linkedTerms),
+    [matches, linkedIndex, terms, linkedTerms],
+  );
 
   useEffect(() => {
     if (!follow || activeIndex < 0) return;
@@ -30,6 +51,10 @@ export const SegmentList = memo(function SegmentList(props: Props) {
     if (currentMatch >= 0) scrollToSegment(list.current, currentMatch);
   }, [currentMatch]);
 
+  useEffect(() => {
+    if (scrollTarget) scrollToSegment(list.current, scrollTarget.index);
+  }, [scrollTarget]);
+
   return (
     <ol class="segments" ref={list} aria-label="Transcript" data-testid="segments">
       {segments.map((segment, i) => (
@@ -39,10 +64,15 @@ export const SegmentList = memo(function SegmentList(props: Props) {
           index={i}
           active={i === activeIndex}
           activeWord={i === activeIndex ? activeWord : -1}
-          terms={matches.has(i) ? terms : NO_TERMS}
+          terms={i === linkedIndex ? linkTerms : matches.has(i) ? terms : NO_TERMS}
           match={matches.has(i)}
           currentMatch={i === currentMatch}
+          linked={i === linkedIndex}
+          edited={edited.has(i)}
+          editMode={editMode}
+          editor={i === editingIndex ? editor : null}
           onSeek={onSeek}
+          onEdit={onEdit}
         />
       ))}
     </ol>

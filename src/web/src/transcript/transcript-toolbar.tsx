@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import { describeError } from '../api/errors';
@@ -15,6 +16,8 @@ interface Props {
   /** Which transcript the buttons download (and the text copied is). */
   variant: TranscriptVariant;
   text: string;
+  /** More controls in the same bar (edit state, history, shortcuts). */
+  children?: ComponentChildren;
 }
 
 /** Download buttons (fetched with the auth header, saved from a Blob) and copy-to-clipboard. */
@@ -26,7 +29,7 @@ const NOT_READY: Record<TaskStatus, string | null> = {
   cancelled: 'No downloads: the task was cancelled. Retry it to transcribe the recording.',
 };
 
-export function TranscriptToolbar({ api, taskId, sourceName, status, variant, text }: Props) {
+export function TranscriptToolbar({ api, taskId, sourceName, status, variant, text, children }: Props) {
   const ready = status === 'succeeded';
   const announce = useAnnounce();
   const [busy, setBusy] = useState<OutputFormat | null>(null);
@@ -77,8 +80,9 @@ export function TranscriptToolbar({ api, taskId, sourceName, status, variant, te
         ))}
       </fieldset>
       <button type="button" class="button" disabled={text === ''} onClick={copy} data-testid="copy-text">
-        Copy text
+        Copy all text
       </button>
+      {children}
       {NOT_READY[status] && (
         <p class="hint" data-testid="downloads-hint">
           {NOT_READY[status]}
