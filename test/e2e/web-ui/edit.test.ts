@@ -151,6 +151,7 @@ describe('web UI: editing a transcript', () => {
     await page.keyboard.press('Enter');
     await segment.getByTestId('segment-text').filter({ hasText: MARKER }).waitFor();
     await expect(page.getByTestId('edited-badge').textContent()).resolves.toBe('Edited · revision 1');
+    await page.getByTestId('announcer').filter({ hasText: 'Saved as revision 1.' }).waitFor();
     await segment.getByTestId('segment-edited').waitFor();
     await expectReadable(page);
 
@@ -317,6 +318,8 @@ describe('web UI: editing a transcript', () => {
 
     // Merge with next, and a speaker, in one save.
     await page.getByTestId('segment-edit').first().click();
+    // The editor opens with its text focused (the keyboard path starts there).
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'segment-editor-text');
     await page.getByTestId('segment-editor-speaker').fill('Narrator');
     await page.getByRole('button', { name: 'Merge with next' }).click();
     await expect.poll(() => page.getByTestId('segment').count()).toBe(before.segments.length);

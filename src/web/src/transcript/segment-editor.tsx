@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { EditOperation, Segment } from '../api/types';
 import { formatClock } from '../lib/format';
 
@@ -27,7 +27,8 @@ export function SegmentEditor({ segment, index, word, isLast, speakers, busy, on
   const [hint, setHint] = useState<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
 
-  useEffect(() => {
+  // Before the first paint: focus moved any later could pull it from a field the user is already in.
+  useLayoutEffect(() => {
     const el = area.current;
     if (!el) return;
     // No scrolling: the segment is on screen already (it was clicked), and a jump would lose the place.
