@@ -4,7 +4,8 @@
  * playing, the download carries the fix, History reverts it; a save based on an outdated revision is
  * refused with the user's text kept; the shortcuts, their help dialog and `?t=&hl=` links work.
  * One finished task (a real LibriVox recording) serves every test. Every wait is on a page or server
- * condition, never a fixed sleep.
+ * condition, never a fixed sleep. With EARSHOT_SCREENSHOTS=DIR it also writes the editor and History
+ * screenshots of the docs into DIR.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +23,8 @@ import {
   signIn,
   startChildServer,
 } from './support.js';
+
+const SHOTS = process.env.EARSHOT_SCREENSHOTS ? path.resolve(process.env.EARSHOT_SCREENSHOTS) : null;
 
 let tmp: string;
 let server: ChildServer;
@@ -147,6 +150,8 @@ describe('web UI: editing a transcript', () => {
     await expect(
       editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(el.selectionStart, el.selectionEnd)),
     ).resolves.toBe(original);
+    await expectReadable(page);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'transcript-edit-desktop.png') });
     await page.keyboard.type(MARKER);
     await page.keyboard.press('Enter');
     await segment.getByTestId('segment-text').filter({ hasText: MARKER }).waitFor();
@@ -183,6 +188,7 @@ describe('web UI: editing a transcript', () => {
       .waitFor();
     expect(await downloadSrt(page)).not.toContain(MARKER);
     await expectReadable(page);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'transcript-history-desktop.png') });
 
     await checkPhoneLayout(context, page.url(), ['edit-mode', 'history-button', 'shortcuts-button', 'download-srt']);
     // On a phone the open editor fits the screen's width too.
