@@ -83,7 +83,7 @@ async function change(
   change: TranscriptChange,
 ): Promise<RevisedTranscript> {
   const result = await store.editTranscript(taskId, scopeOf(user), { expected, userId: user.id, change });
-  if (result.ok) return { revision: result.revision, transcript: result.transcript };
+  if (result.ok) return { revision: result.revision, transcript: result.transcript, json: result.json };
   switch (result.reason) {
     case 'missing':
       throw new NotFoundError();

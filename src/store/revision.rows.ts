@@ -2,6 +2,7 @@ import { InternalError } from '../core/errors/index.js';
 import type { Transcript } from '../core/transcript.js';
 import { applyEdits, type EditOp } from '../core/transcript-edit.js';
 import type { RevisionKind, TranscriptEditRequest, TranscriptRevision } from '../core/transcript-revision.js';
+import { canonicalTranscript } from '../formats/json.js';
 import type { Row } from './task.rows.js';
 
 /**
@@ -42,11 +43,11 @@ export function machineRevision(json: string, finishedAt: number): RevisionInser
   };
 }
 
-/** The row for revision `current + 1`, whose content is `next`. */
+/** The row for revision `current + 1`, whose content is `json`. */
 export function nextRevision(
   current: number,
   request: TranscriptEditRequest,
-  next: Transcript,
+  json: string,
   now: number,
 ): RevisionInsert {
   const revision = current + 1;
@@ -58,20 +59,27 @@ export function nextRevision(
     userId: request.userId,
     createdAt: now,
     operations: change.kind === 'edit' ? JSON.stringify(change.operations) : '[]',
-    snapshot: snapshot ? JSON.stringify(next) : null,
+    snapshot: snapshot ? json : null,
     revertedTo: change.kind === 'revert' ? change.revertTo : null,
   };
 }
 
-/** The newest revision after applying `request` to `base` (the newest, revision `current`). */
+/**
+ * The newest revision after applying `request` to `base` (the newest, revision `current`), with
+ * only the documented fields (as GET's JSON has them), and that as compact JSON: the text is stored
+ * and also answered as it is, so an edit serialises the ~1 MB of an hour-long transcript once.
+ */
 export function changedTranscript(
   base: Transcript,
   request: TranscriptEditRequest,
   revertTarget: Transcript | null,
-): Transcript {
-  if (request.change.kind === 'edit') return applyEdits(base, request.change.operations);
-  if (revertTarget === null) throw new InternalError('a revert needs its target revision');
-  return revertTarget;
+): { transcript: Transcript; json: string } {
+  let next: Transcript;
+  if (request.change.kind === 'edit') next = applyEdits(base, request.change.operations);
+  else if (revertTarget === null) throw new InternalError('a revert needs its target revision');
+  else next = revertTarget;
+  const transcript = canonicalTranscript(next);
+  return { transcript, json: JSON.stringify(transcript) };
 }
 
 /**

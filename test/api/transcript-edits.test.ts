@@ -259,6 +259,29 @@ describe('transcript editing API', () => {
     });
   });
 
+  it('If-Match: * applies to the newest; a weak or malformed tag never matches', async () => {
+    const task = await finished();
+    for (const tag of ['W/"r0"', 'r0', '"r00"', '"r0", "r1"']) {
+      const res = await patch(task.id, [fix('weak')], { 'if-match': tag });
+      expect(res.status, tag).toBe(412);
+      expect((await json<Json>(res)).error.code).toBe('precondition_failed');
+    }
+    const star = await patch(task.id, [fix('star')], { 'if-match': '*' });
+    expect(star.status).toBe(200);
+    expect(star.headers.get('etag')).toBe('"r1"');
+  });
+
+  it('revision is refused before the task succeeded and with variant=polished', async () => {
+    const running = await upload(s, 'alice');
+    const early = await get(running.id, '?revision=0');
+    expect(early.status).toBe(409);
+    expect((await json<Json>(early)).error.code).toBe('not_ready');
+    const task = await finished();
+    const polished = await get(task.id, '?variant=polished&revision=0');
+    expect(polished.status).toBe(400);
+    expect((await get(task.id, '?revision=-1')).status).toBe(400);
+  });
+
   it('documents the routes in /openapi.json', async () => {
     const doc = await json<Json>(await fetch(`${s.url}/openapi.json`));
     expect(Object.keys(doc.paths['/v1/tasks/{id}/transcript'])).toEqual(expect.arrayContaining(['get', 'patch']));

@@ -58,14 +58,14 @@ export async function editTranscript(
     }
     const next = changedTranscript(base, request, target);
     if (current === 0) await insertRow(db, q, taskId, machineRevision(json, Number(task.finished_at ?? now)));
-    const row = nextRevision(current, request, next, now);
+    const row = nextRevision(current, request, next.json, now);
     await insertRow(db, q, taskId, row);
     await q.run(`UPDATE ${db.t.transcripts} SET json = $2::jsonb, revision = $3 WHERE task_id = $1`, [
       taskId,
-      row.snapshot ?? JSON.stringify(next),
+      next.json,
       row.revision,
     ]);
-    return { ok: true, revision: row.revision, transcript: next };
+    return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
 }
 

@@ -50,14 +50,10 @@ export function editTranscript(
     }
     const next = changedTranscript(base, request, target);
     if (current === 0) insertRow(db, taskId, machineRevision(json, Number(task.finished_at ?? now)));
-    const row = nextRevision(current, request, next, now);
+    const row = nextRevision(current, request, next.json, now);
     insertRow(db, taskId, row);
-    db.run('UPDATE transcripts SET json = ?, revision = ? WHERE task_id = ?', [
-      row.snapshot ?? JSON.stringify(next),
-      row.revision,
-      taskId,
-    ]);
-    return { ok: true, revision: row.revision, transcript: next };
+    db.run('UPDATE transcripts SET json = ?, revision = ? WHERE task_id = ?', [next.json, row.revision, taskId]);
+    return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
 }
 

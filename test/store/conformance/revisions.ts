@@ -157,7 +157,7 @@ export function revisionsConformance(ctx: ConformanceContext): void {
         store.editTranscript(task.id, scope, { expected, userId: user.id, change: { kind: 'revert', revertTo: to } });
       expect(await revert(7)).toEqual({ ok: false, reason: 'no_revision' });
       expect(await revert(0, 1)).toEqual({ ok: false, reason: 'conflict', current: 2 });
-      expect(await revert(0, 2)).toEqual({ ok: true, revision: 3, transcript: MACHINE });
+      expect(await revert(0, 2)).toMatchObject({ ok: true, revision: 3, transcript: MACHINE });
       expect(await store.getTranscript(task.id)).toEqual(MACHINE);
       const history = must(await store.listTranscriptRevisions(task.id, 1000));
       expect(history.revisions.map((r) => [r.revision, r.kind, r.revertedTo])).toEqual([

@@ -98,7 +98,7 @@ function sendRevision(reply: FastifyReply, revised: RevisedTranscript): FastifyR
     .header('etag', revisionEtag(revised.revision))
     .type(contentTypeFor('json'))
     .serializer((payload: unknown) => payload as string)
-    .send(renderTranscript(revised.transcript, 'json', { pretty: false }));
+    .send(revised.json ?? renderTranscript(revised.transcript, 'json', { pretty: false }));
 }
 
 function historyView(history: TranscriptHistory): TranscriptRevisionsView {
