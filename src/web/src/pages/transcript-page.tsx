@@ -149,11 +149,27 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   };
   useShortcuts(onShortcut);
 
-  const save = (ops: EditOperation[], unsaved: string) => {
+  const { save: saveEdits, busy: saving } = edits;
+  const editor = useMemo(() => {
+    const segment = canEdit && editing ? segments[editing.index] : undefined;
+    if (!editing || !segment) return null;
     // Closes the editor that saved, not one opened on another segment while the request was out.
-    const opened = editing;
-    return edits.save(ops, unsaved, () => setEditing((now) => (now === opened ? null : now)));
-  };
+    const save = (ops: EditOperation[], unsaved: string) =>
+      saveEdits(ops, unsaved, () => setEditing((now) => (now === editing ? null : now)));
+    return (
+      <SegmentEditor
+        segment={segment}
+        index={editing.index}
+        word={editing.word}
+        isLast={editing.index === segments.length - 1}
+        speakers={speakers}
+        busy={saving}
+        onSave={save}
+        onClose={() => setEditing(null)}
+      />
+    );
+    // Built once per change of these (not per playback tick), so the memoised list stays untouched.
+  }, [canEdit, editing, segments, speakers, saving, saveEdits]);
   const reloadAfterConflict = () => {
     setEditing(null);
     edits.reloaded();
@@ -332,20 +348,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
               edited={editedSegments}
               editMode={canEdit && editMode}
               editingIndex={canEdit && editing ? editing.index : -1}
-              editor={
-                canEdit && editing && segments[editing.index] ? (
-                  <SegmentEditor
-                    segment={segments[editing.index] as Segment}
-                    index={editing.index}
-                    word={editing.word}
-                    isLast={editing.index === segments.length - 1}
-                    speakers={speakers}
-                    busy={edits.busy}
-                    onSave={save}
-                    onClose={() => setEditing(null)}
-                  />
-                ) : null
-              }
+              editor={editor}
               scrollTarget={scrollTarget}
               onSeek={seek}
               onEdit={startEdit}
