@@ -238,7 +238,7 @@ describe('web UI: editing a transcript', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('lists the shortcuts in a dialog; j, k and n move the player; a ?t=&hl= link marks its segment', async () => {
+  it('lists the shortcuts in a dialog; j, l, k, n and p move the player; a ?t=&hl= link marks its segment', async () => {
     const page = await openTask();
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -275,6 +275,18 @@ describe('web UI: editing a transcript', () => {
       const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
       return Math.abs(media.currentTime - to) < 0.05;
     }, next as number);
+    // p: back to the segment before; l: forward 5 s from there.
+    const previous = starts.filter((x) => x < (next as number) - 1).at(-1) as number;
+    await page.keyboard.press('p');
+    await page.waitForFunction((to) => {
+      const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
+      return Math.abs(media.currentTime - to) < 0.05;
+    }, previous);
+    await page.keyboard.press('l');
+    await page.waitForFunction((to) => {
+      const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
+      return Math.abs(media.currentTime - to) < 0.3;
+    }, previous + 5);
 
     // k: play, k again: pause. Typing in a field is not a shortcut.
     await page.keyboard.press('k');
