@@ -345,6 +345,18 @@ describe('web UI: editing a transcript', () => {
     const merged = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
     expect(merged.segments[0]?.text).toBe(first?.text);
     expect(merged.segments[0]?.speaker).toBe('Narrator');
+
+    // Unsaved text is not dropped by a click on another segment: the editor stays and says why.
+    await page.getByTestId('segment-edit').first().click();
+    await page.getByTestId('segment-editor-text').fill('not saved yet');
+    await page.getByTestId('segment').nth(1).locator('[data-word="0"]').click();
+    await page.getByTestId('segment-editor-hint').filter({ hasText: 'unsaved changes' }).waitFor();
+    await expect(page.getByTestId('segment').first().getByTestId('segment-editor-text').inputValue()).resolves.toBe(
+      'not saved yet',
+    );
+    await page.getByTestId('segment-editor-text').press('Escape');
+    await page.getByTestId('segment').nth(1).locator('[data-word="0"]').click();
+    await page.getByTestId('segment').nth(1).getByTestId('segment-editor-text').waitFor();
     await page.close();
   });
 });

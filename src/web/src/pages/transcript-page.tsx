@@ -97,7 +97,16 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   const matches = useMemo(() => new Set(matchList), [matchList]);
   const seek = useCallback((seconds: number, play = true) => playback.seek(seconds, play), [playback.seek]);
   const scrollTo = useCallback((index: number) => setScrollTarget((t) => ({ index, seq: (t?.seq ?? 0) + 1 })), []);
-  const startEdit = useCallback((index: number, word: number) => setEditing({ index, word }), []);
+  // An editor with unsaved changes is not replaced by a click elsewhere: it asks to be saved or cancelled.
+  const unsaved = useRef(false);
+  const [nudge, setNudge] = useState(0);
+  const startEdit = useCallback((index: number, word: number) => {
+    if (unsaved.current) setNudge((n) => n + 1);
+    else setEditing({ index, word });
+  }, []);
+  const markUnsaved = useCallback((changed: boolean) => {
+    unsaved.current = changed;
+  }, []);
   const { linkedIndex, linkedTerms } = useLinkTarget(media, source.src, segments, at, highlight, scrollTo);
 
   // Closing the editor puts focus back on the segment's Edit button, not on the page's start.
@@ -137,7 +146,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
       case 'edit':
         if (!canEdit || current < 0) return;
         setEditMode(true);
-        setEditing({ index: current, word: -1 });
+        startEdit(current, -1);
         return;
       case 'search':
         document.getElementById('transcript-search-input')?.focus();
@@ -164,12 +173,14 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
         isLast={editing.index === segments.length - 1}
         speakers={speakers}
         busy={saving}
+        nudge={nudge}
+        onChanged={markUnsaved}
         onSave={save}
         onClose={() => setEditing(null)}
       />
     );
     // Built once per change of these (not per playback tick), so the memoised list stays untouched.
-  }, [canEdit, editing, segments, speakers, saving, saveEdits]);
+  }, [canEdit, editing, segments, speakers, saving, saveEdits, nudge, markUnsaved]);
   const reloadAfterConflict = () => {
     setEditing(null);
     edits.reloaded();
