@@ -4,7 +4,8 @@
  * playing, the download carries the fix, History reverts it; a save based on an outdated revision is
  * refused with the user's text kept; the shortcuts, their help dialog and `?t=&hl=` links work.
  * One finished task (a real LibriVox recording) serves every test. Every wait is on a page or server
- * condition, never a fixed sleep.
+ * condition, never a fixed sleep. With EARSHOT_SCREENSHOTS=DIR it also writes the editor and History
+ * screenshots of the docs into DIR.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +23,8 @@ import {
   signIn,
   startChildServer,
 } from './support.js';
+
+const SHOTS = process.env.EARSHOT_SCREENSHOTS ? path.resolve(process.env.EARSHOT_SCREENSHOTS) : null;
 
 let tmp: string;
 let server: ChildServer;
@@ -147,10 +150,13 @@ describe('web UI: editing a transcript', () => {
     await expect(
       editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(el.selectionStart, el.selectionEnd)),
     ).resolves.toBe(original);
+    await expectReadable(page);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'transcript-edit-desktop.png') });
     await page.keyboard.type(MARKER);
     await page.keyboard.press('Enter');
     await segment.getByTestId('segment-text').filter({ hasText: MARKER }).waitFor();
     await expect(page.getByTestId('edited-badge').textContent()).resolves.toBe('Edited · revision 1');
+    await page.getByTestId('announcer').filter({ hasText: 'Saved as revision 1.' }).waitFor();
     await segment.getByTestId('segment-edited').waitFor();
     await expectReadable(page);
 
@@ -182,6 +188,7 @@ describe('web UI: editing a transcript', () => {
       .waitFor();
     expect(await downloadSrt(page)).not.toContain(MARKER);
     await expectReadable(page);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'transcript-history-desktop.png') });
 
     await checkPhoneLayout(context, page.url(), ['edit-mode', 'history-button', 'shortcuts-button', 'download-srt']);
     // On a phone the open editor fits the screen's width too.
@@ -231,7 +238,7 @@ describe('web UI: editing a transcript', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('lists the shortcuts in a dialog; j, k and n move the player; a ?t=&hl= link marks its segment', async () => {
+  it('lists the shortcuts in a dialog; j, l, k, n and p move the player; a ?t=&hl= link marks its segment', async () => {
     const page = await openTask();
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -268,6 +275,18 @@ describe('web UI: editing a transcript', () => {
       const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
       return Math.abs(media.currentTime - to) < 0.05;
     }, next as number);
+    // p: back to the segment before; l: forward 5 s from there.
+    const previous = starts.filter((x) => x < (next as number) - 1).at(-1) as number;
+    await page.keyboard.press('p');
+    await page.waitForFunction((to) => {
+      const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
+      return Math.abs(media.currentTime - to) < 0.05;
+    }, previous);
+    await page.keyboard.press('l');
+    await page.waitForFunction((to) => {
+      const media = document.querySelector('[data-testid="player"]') as HTMLMediaElement;
+      return Math.abs(media.currentTime - to) < 0.3;
+    }, previous + 5);
 
     // k: play, k again: pause. Typing in a field is not a shortcut.
     await page.keyboard.press('k');
@@ -317,6 +336,8 @@ describe('web UI: editing a transcript', () => {
 
     // Merge with next, and a speaker, in one save.
     await page.getByTestId('segment-edit').first().click();
+    // The editor opens with its text focused (the keyboard path starts there).
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'segment-editor-text');
     await page.getByTestId('segment-editor-speaker').fill('Narrator');
     await page.getByRole('button', { name: 'Merge with next' }).click();
     await expect.poll(() => page.getByTestId('segment').count()).toBe(before.segments.length);
@@ -324,6 +345,18 @@ describe('web UI: editing a transcript', () => {
     const merged = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
     expect(merged.segments[0]?.text).toBe(first?.text);
     expect(merged.segments[0]?.speaker).toBe('Narrator');
+
+    // Unsaved text is not dropped by a click on another segment: the editor stays and says why.
+    await page.getByTestId('segment-edit').first().click();
+    await page.getByTestId('segment-editor-text').fill('not saved yet');
+    await page.getByTestId('segment').nth(1).locator('[data-word="0"]').click();
+    await page.getByTestId('segment-editor-hint').filter({ hasText: 'unsaved changes' }).waitFor();
+    await expect(page.getByTestId('segment').first().getByTestId('segment-editor-text').inputValue()).resolves.toBe(
+      'not saved yet',
+    );
+    await page.getByTestId('segment-editor-text').press('Escape');
+    await page.getByTestId('segment').nth(1).locator('[data-word="0"]').click();
+    await page.getByTestId('segment').nth(1).getByTestId('segment-editor-text').waitFor();
     await page.close();
   });
 });

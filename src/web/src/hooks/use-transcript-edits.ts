@@ -44,14 +44,20 @@ export function useTranscriptEdits(
   const [error, setError] = useState<string | null>(null);
 
   const write = useCallback(
-    async (send: () => Promise<TranscriptRevisionRead>, done: string, unsaved: string | null, onSaved?: () => void) => {
+    async (
+      send: () => Promise<TranscriptRevisionRead>,
+      done: (revision: number) => string,
+      unsaved: string | null,
+      onSaved?: () => void,
+    ) => {
       setBusy(true);
       setError(null);
       try {
-        applyRevision(await send());
+        const read = await send();
+        applyRevision(read);
         onSaved?.();
         setConflict(null);
-        announce(done);
+        announce(done(read.revision));
         return true;
       } catch (err) {
         if (err instanceof ApiError && err.status === 412) setConflict({ unsaved, reloaded: false });
@@ -66,12 +72,21 @@ export function useTranscriptEdits(
 
   const save = useCallback(
     (operations: EditOperation[], unsaved: string | null, onSaved?: () => void) =>
-      write(() => api.editTranscript(id, operations, etag), 'Saved.', unsaved, onSaved),
+      write(
+        () => api.editTranscript(id, operations, etag),
+        (n) => `Saved as revision ${n}.`,
+        unsaved,
+        onSaved,
+      ),
     [write, api, id, etag],
   );
   const revert = useCallback(
     (revision: number) =>
-      write(() => api.revertTranscript(id, revision, etag), `Reverted to revision ${revision}.`, null),
+      write(
+        () => api.revertTranscript(id, revision, etag),
+        (n) => `Reverted to revision ${revision} (now revision ${n}).`,
+        null,
+      ),
     [write, api, id, etag],
   );
   const reloaded = useCallback(() => setConflict((c) => (c ? { ...c, reloaded: true } : c)), []);

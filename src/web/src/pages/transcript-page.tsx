@@ -97,7 +97,16 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   const matches = useMemo(() => new Set(matchList), [matchList]);
   const seek = useCallback((seconds: number, play = true) => playback.seek(seconds, play), [playback.seek]);
   const scrollTo = useCallback((index: number) => setScrollTarget((t) => ({ index, seq: (t?.seq ?? 0) + 1 })), []);
-  const startEdit = useCallback((index: number, word: number) => setEditing({ index, word }), []);
+  // An editor with unsaved changes is not replaced by a click elsewhere: it asks to be saved or cancelled.
+  const unsaved = useRef(false);
+  const [nudge, setNudge] = useState(0);
+  const startEdit = useCallback((index: number, word: number) => {
+    if (unsaved.current) setNudge((n) => n + 1);
+    else setEditing({ index, word });
+  }, []);
+  const markUnsaved = useCallback((changed: boolean) => {
+    unsaved.current = changed;
+  }, []);
   const { linkedIndex, linkedTerms } = useLinkTarget(media, source.src, segments, at, highlight, scrollTo);
 
   // Closing the editor puts focus back on the segment's Edit button, not on the page's start.
@@ -137,7 +146,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
       case 'edit':
         if (!canEdit || current < 0) return;
         setEditMode(true);
-        setEditing({ index: current, word: -1 });
+        startEdit(current, -1);
         return;
       case 'search':
         document.getElementById('transcript-search-input')?.focus();
@@ -149,11 +158,29 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   };
   useShortcuts(onShortcut);
 
-  const save = (ops: EditOperation[], unsaved: string) => {
+  const { save: saveEdits, busy: saving } = edits;
+  const editor = useMemo(() => {
+    const segment = canEdit && editing ? segments[editing.index] : undefined;
+    if (!editing || !segment) return null;
     // Closes the editor that saved, not one opened on another segment while the request was out.
-    const opened = editing;
-    return edits.save(ops, unsaved, () => setEditing((now) => (now === opened ? null : now)));
-  };
+    const save = (ops: EditOperation[], unsaved: string) =>
+      saveEdits(ops, unsaved, () => setEditing((now) => (now === editing ? null : now)));
+    return (
+      <SegmentEditor
+        segment={segment}
+        index={editing.index}
+        word={editing.word}
+        isLast={editing.index === segments.length - 1}
+        speakers={speakers}
+        busy={saving}
+        nudge={nudge}
+        onChanged={markUnsaved}
+        onSave={save}
+        onClose={() => setEditing(null)}
+      />
+    );
+    // Built once per change of these (not per playback tick), so the memoised list stays untouched.
+  }, [canEdit, editing, segments, speakers, saving, saveEdits, nudge, markUnsaved]);
   const reloadAfterConflict = () => {
     setEditing(null);
     edits.reloaded();
@@ -332,20 +359,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
               edited={editedSegments}
               editMode={canEdit && editMode}
               editingIndex={canEdit && editing ? editing.index : -1}
-              editor={
-                canEdit && editing && segments[editing.index] ? (
-                  <SegmentEditor
-                    segment={segments[editing.index] as Segment}
-                    index={editing.index}
-                    word={editing.word}
-                    isLast={editing.index === segments.length - 1}
-                    speakers={speakers}
-                    busy={edits.busy}
-                    onSave={save}
-                    onClose={() => setEditing(null)}
-                  />
-                ) : null
-              }
+              editor={editor}
               scrollTarget={scrollTarget}
               onSeek={seek}
               onEdit={startEdit}

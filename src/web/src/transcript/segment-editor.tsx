@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { EditOperation, Segment } from '../api/types';
 import { formatClock } from '../lib/format';
 
@@ -11,6 +11,10 @@ interface Props {
   /** Speaker names already used in this transcript, offered as suggestions. */
   speakers: readonly string[];
   busy: boolean;
+  /** Goes up when the user tried to edit elsewhere with this editor's changes unsaved. */
+  nudge: number;
+  /** Whether the text or speaker differ from the segment's (false again once the editor closes). */
+  onChanged(changed: boolean): void;
   /** Saves the operations (the parent closes the editor once saved; on a refusal it stays open). */
   onSave(operations: EditOperation[], unsaved: string): Promise<boolean>;
   onClose(): void;
@@ -21,13 +25,15 @@ interface Props {
  * touched, so the recording keeps playing while the user types. Enter saves, Esc cancels, Alt+Enter
  * splits at the cursor; a speaker can be set, and the segment merged with the next one.
  */
-export function SegmentEditor({ segment, index, word, isLast, speakers, busy, onSave, onClose }: Props) {
+export function SegmentEditor(props: Props) {
+  const { segment, index, word, isLast, speakers, busy, nudge, onChanged, onSave, onClose } = props;
   const [text, setText] = useState(segment.text.trim());
   const [speaker, setSpeaker] = useState(segment.speaker ?? '');
   const [hint, setHint] = useState<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
 
-  useEffect(() => {
+  // Before the first paint: focus moved any later could pull it from a field the user is already in.
+  useLayoutEffect(() => {
     const el = area.current;
     if (!el) return;
     // No scrolling: the segment is on screen already (it was clicked), and a jump would lose the place.
@@ -35,6 +41,17 @@ export function SegmentEditor({ segment, index, word, isLast, speakers, busy, on
     const [from, to] = wordRange(el.value, word);
     el.setSelectionRange(from, to);
   }, []);
+
+  const changed =
+    text.replace(/\s+/g, ' ').trim() !== segment.text.trim() || speaker.trim() !== (segment.speaker ?? '');
+  useEffect(() => onChanged(changed), [changed, onChanged]);
+  useEffect(() => () => onChanged(false), [onChanged]);
+  const firstNudge = useRef(nudge);
+  useEffect(() => {
+    if (nudge === firstNudge.current) return;
+    setHint('This segment has unsaved changes: save them (Enter) or cancel (Esc) first.');
+    area.current?.focus({ preventScroll: true });
+  }, [nudge]);
 
   /** Text and speaker changes, before `extra` (a split or merge). */
   const changes = (): EditOperation[] => {
@@ -146,7 +163,7 @@ export function SegmentEditor({ segment, index, word, isLast, speakers, busy, on
           Merge with next
         </button>
       </div>
-      <p class="hint" id={`segment-edit-hint-${index}`}>
+      <p class="hint" id={`segment-edit-hint-${index}`} aria-live="polite" data-testid="segment-editor-hint">
         {hint ?? 'Enter saves, Esc cancels, Alt+Enter splits at the cursor. The recording keeps playing.'}
       </p>
     </div>
