@@ -79,7 +79,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   const edits = useTranscriptEdits(api, id, loaded.etag, loaded.applyRevision);
   const history = useRevisions(api, id, historyOpen, loaded.revision);
   const captionsUrl = useCaptions(api, id, task?.status === 'succeeded' && isVideoName(task.source_name));
-  const title = task?.source_name;
+  const title = task?.title ?? task?.source_name;
   useEffect(() => {
     document.title = title ? `${title} – Earshot` : 'Earshot';
     return () => {
@@ -215,7 +215,12 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
         ← All tasks
       </a>
       <header class="transcript-page__head">
-        <h1 id="task-title">{task.source_name}</h1>
+        <h1 id="task-title">{task.title ?? task.source_name}</h1>
+        {task.title && (
+          <span class="transcript-page__file" data-testid="task-file-name">
+            {task.source_name}
+          </span>
+        )}
         <span class={`badge badge--${task.status}`} data-testid="task-status">
           {STATUS_TEXT[task.status]}
         </span>
