@@ -9,8 +9,10 @@
  *   - pg-boss 10 on the same PostgreSQL (`send`; `work` with batchSize 1, and again with batchSize 20,
  *     pg-boss's own way to throughput: a worker then fetches and completes 20 jobs per round trip);
  *   - BullMQ 6 on the local Redis (`add`, a `Worker` with concurrency 1 per process).
- * Every task's "work" is nothing: what is measured is the queue. Earshot's `complete` also stores a
- * (tiny) transcript and appends its events, as it does for real; the others store a small result.
+ * Every task's "work" is nothing: what is measured is the queue. Earshot's workers claim once, then
+ * complete each task and claim the next in one step (`completeAndClaim`), as the real worker does; the
+ * completion also stores a (tiny) transcript and appends its events, as it does for real; the others
+ * store a small result.
  * Usage: npx tsx bench/queue-throughput.ts [tasks=2000] [workers=4] [backends=sqlite,postgres,pg-boss,bullmq]
  */
 import { fork } from 'node:child_process';

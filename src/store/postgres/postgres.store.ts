@@ -281,9 +281,8 @@ export class PostgresTaskStore implements TaskStore {
    */
   async complete(id: string, workerId: string, transcript: Transcript): Promise<boolean> {
     const now = this.opts.now();
-    const set = COMPLETE_SET;
     const fast = await this.db.get(
-      `WITH done AS (UPDATE ${this.t.tasks} SET ${set} WHERE ${HELD} AND NOT (${WANTS_ARTIFACTS_SQL}) RETURNING *),
+      `WITH done AS (UPDATE ${this.t.tasks} SET ${COMPLETE_SET} WHERE ${HELD} AND NOT (${WANTS_ARTIFACTS_SQL}) RETURNING *),
        ${chunks.transcriptCte(this.db, 'tr', 'done', '$5')},
        ${events.eventCte(this.db, 'ev', 'done', 'done', EVENT_DATA_SQL.done, '$4::bigint')}
        SELECT id FROM done`,
@@ -291,7 +290,7 @@ export class PostgresTaskStore implements TaskStore {
     );
     if (fast) return true;
     return this.db.tx(async (q) => {
-      const row = await q.get(`UPDATE ${this.t.tasks} SET ${set} WHERE ${HELD} RETURNING *`, [
+      const row = await q.get(`UPDATE ${this.t.tasks} SET ${COMPLETE_SET} WHERE ${HELD} RETURNING *`, [
         id,
         workerId,
         transcript.duration,

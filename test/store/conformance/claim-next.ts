@@ -25,9 +25,13 @@ export function claimNextConformance(ctx: ConformanceContext): void {
     ] as const) {
       it(`completes a task asking for ${what} exactly as complete() does, and claims the next`, async () => {
         const { store, clock, enqueue, claimed } = ctx;
-        const opts = { language: 'en', formats: ['json'] as const, ...options };
-        const viaComplete = await enqueue({ durationSeconds: null, options: { ...opts, formats: ['json'] } });
-        const viaBoth = await enqueue({ durationSeconds: null, options: { ...opts, formats: ['json'] } });
+        // Two tasks alike, one run to the end by complete(), the other by completeAndClaim().
+        const alike = () => ({
+          durationSeconds: null,
+          options: { language: 'en', formats: ['json' as const], ...options },
+        });
+        const viaComplete = await enqueue(alike());
+        const viaBoth = await enqueue(alike());
         const next = await enqueue({ durationSeconds: 30 });
         clock.t = viaComplete.createdAt + 1_000;
         await claimed('w1');
