@@ -68,18 +68,26 @@ export function nextRevision(
  * The newest revision after applying `request` to `base` (the newest, revision `current`), with
  * only the documented fields (as GET's JSON has them), and that as compact JSON: the text is stored
  * and also answered as it is, so an edit serialises the ~1 MB of an hour-long transcript once.
+ * `changed`: for an edit that keeps the number of segments, the indexes of the segments it changed
+ * (applyEdits keeps the objects of the others), so a store can rewrite only those; else null.
  */
 export function changedTranscript(
   base: Transcript,
   request: TranscriptEditRequest,
   revertTarget: Transcript | null,
-): { transcript: Transcript; json: string } {
+): { transcript: Transcript; json: string; changed: number[] | null } {
   let next: Transcript;
-  if (request.change.kind === 'edit') next = applyEdits(base, request.change.operations);
-  else if (revertTarget === null) throw new InternalError('a revert needs its target revision');
+  let changed: number[] | null = null;
+  if (request.change.kind === 'edit') {
+    next = applyEdits(base, request.change.operations);
+    if (next.segments.length === base.segments.length) {
+      changed = [];
+      for (let i = 0; i < next.segments.length; i++) if (next.segments[i] !== base.segments[i]) changed.push(i);
+    }
+  } else if (revertTarget === null) throw new InternalError('a revert needs its target revision');
   else next = revertTarget;
   const transcript = canonicalTranscript(next);
-  return { transcript, json: JSON.stringify(transcript) };
+  return { transcript, json: JSON.stringify(transcript), changed };
 }
 
 /**

@@ -14,12 +14,17 @@ import {
   rebuildRevision,
   revisionFromRow,
 } from '../revision.rows.js';
+import type { Row } from '../task.rows.js';
 import type { Scope } from '../task.store.js';
+import type { TranscriptCache } from '../transcript-cache.js';
 import type { PgDb, PgQuery } from './postgres.db.js';
 
 /** Transcript history on PostgreSQL (see store/revision.rows.ts for the layout). */
 
 const revisionsTable = (db: PgDb): string => `${db.t.schema}.transcript_revisions`;
+
+/** Most segments an edit rewrites in place (one jsonb_set each); more, and the whole JSON is sent. */
+export const MAX_IN_PLACE_SEGMENTS = 32;
 
 /**
  * One transaction holding the transcript row FOR UPDATE from the read of the newest revision to
@@ -27,46 +32,89 @@ const revisionsTable = (db: PgDb): string => `${db.t.schema}.transcript_revision
  * committed row (READ COMMITTED re-reads a locked row after the wait), so it sees the new number
  * and, expecting the old one, gets a conflict. Edits of different tasks never wait for each other.
  * The transcripts UPDATE fires the search trigger, so search follows in the same commit.
+ *
+ * Only the revision and xmin are read under the lock; the JSON (~1 MB for an hour) is read and
+ * parsed only when `cache` does not hold that row version (see store/transcript-cache.ts). With it,
+ * an edit that keeps the number of segments (replace_text, set_speaker, rename_speaker) writes only
+ * the segments it changed and the head fields (text…) with jsonb_set and ||, instead of sending the
+ * whole document for PostgreSQL to parse again: the cached base is exactly the stored JSON (an
+ * earlier edit's canonical result), so the stored value is the same as a full rewrite's.
  */
 export async function editTranscript(
   db: PgDb,
+  cache: TranscriptCache,
   taskId: string,
   scope: Scope,
   request: TranscriptEditRequest,
   now: number,
 ): Promise<TranscriptEditResult> {
-  return db.tx(async (q) => {
+  return db.tx(async (q): Promise<TranscriptEditResult> => {
     const scoped = 'admin' in scope ? { sql: '', params: [] } : { sql: ' AND user_id = $2', params: [scope.userId] };
     const task = await q.get(`SELECT status, finished_at FROM ${db.t.tasks} WHERE id = $1${scoped.sql}`, [
       taskId,
       ...scoped.params,
     ]);
     if (!task) return { ok: false, reason: 'missing' };
-    const stored = await q.get(
-      `SELECT json::text AS json, revision FROM ${db.t.transcripts} WHERE task_id = $1 FOR UPDATE`,
+    const head = await q.get(
+      `SELECT revision, xmin::text AS xmin FROM ${db.t.transcripts} WHERE task_id = $1 FOR UPDATE`,
       [taskId],
     );
-    if (task.status !== 'succeeded' || !stored) return { ok: false, reason: 'not_ready' };
-    const current = Number(stored.revision);
+    if (task.status !== 'succeeded' || !head) return { ok: false, reason: 'not_ready' };
+    const current = Number(head.revision);
     if (request.expected !== null && request.expected !== current) return { ok: false, reason: 'conflict', current };
-    const json = String(stored.json);
-    const base = JSON.parse(json) as Transcript;
+    const cached = cache.get(taskId, `${current}:${String(head.xmin)}`);
+    let json: string | null = null;
+    let base: Transcript;
+    if (cached !== null) base = cached;
+    else {
+      const stored = await q.get(`SELECT json::text AS json FROM ${db.t.transcripts} WHERE task_id = $1`, [taskId]);
+      json = String(stored?.json);
+      base = JSON.parse(json) as Transcript;
+    }
     let target: Transcript | null = null;
     if (request.change.kind === 'revert') {
       target = await readRevision(db, q, taskId, request.change.revertTo, current, async () => base);
       if (target === null) return { ok: false, reason: 'no_revision' };
     }
     const next = changedTranscript(base, request, target);
-    if (current === 0) await insertRow(db, q, taskId, machineRevision(json, Number(task.finished_at ?? now)));
+    if (current === 0) await insertRow(db, q, taskId, machineRevision(String(json), Number(task.finished_at ?? now)));
     const row = nextRevision(current, request, next.json, now);
     await insertRow(db, q, taskId, row);
-    await q.run(`UPDATE ${db.t.transcripts} SET json = $2::jsonb, revision = $3 WHERE task_id = $1`, [
-      taskId,
-      next.json,
-      row.revision,
-    ]);
+    const written =
+      cached !== null && next.changed !== null && next.changed.length <= MAX_IN_PLACE_SEGMENTS
+        ? await updateInPlace(db, q, taskId, row.revision, next.transcript, next.changed)
+        : await q.get(
+            `UPDATE ${db.t.transcripts} SET json = $2::jsonb, revision = $3 WHERE task_id = $1 RETURNING xmin::text AS xmin`,
+            [taskId, next.json, row.revision],
+          );
+    // Kept before the commit: should it roll back, no row ever has this version (that xmin never commits).
+    cache.set(taskId, `${row.revision}:${String(written?.xmin)}`, next.transcript, next.json.length);
     return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
+}
+
+/**
+ * Sets segments `changed` of the stored JSON to `next`'s and its head fields (everything but
+ * `segments`; the same keys as stored, as both are canonical) with one jsonb_set per segment.
+ */
+async function updateInPlace(
+  db: PgDb,
+  q: PgQuery,
+  taskId: string,
+  revision: number,
+  next: Transcript,
+  changed: readonly number[],
+): Promise<Row | undefined> {
+  const params: unknown[] = [taskId, revision, JSON.stringify({ ...next, segments: undefined })];
+  let expr = 'json';
+  for (const i of changed) {
+    params.push(`{segments,${i}}`, JSON.stringify(next.segments[i]));
+    expr = `jsonb_set(${expr}, $${params.length - 1}::text[], $${params.length}::jsonb)`;
+  }
+  return q.get(
+    `UPDATE ${db.t.transcripts} SET json = ${expr} || $3::jsonb, revision = $2 WHERE task_id = $1 RETURNING xmin::text AS xmin`,
+    params,
+  );
 }
 
 export async function getWithRevision(db: PgDb, taskId: string): Promise<RevisedTranscript | null> {

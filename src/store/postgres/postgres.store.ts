@@ -43,6 +43,7 @@ import {
   statusData,
   WORKER_LOST,
 } from '../task.transitions.js';
+import { TranscriptCache } from '../transcript-cache.js';
 import * as artifacts from './postgres.artifacts.js';
 import * as chunks from './postgres.chunks.js';
 import * as claimNext from './postgres.claim-next.js';
@@ -88,6 +89,8 @@ export class PostgresTaskStore implements TaskStore {
   private readonly db: PgDb;
   private readonly t: PgTables;
   private readonly opts: ResolvedStoreOptions;
+  /** The newest transcript of recently edited tasks (store/transcript-cache.ts). */
+  private readonly transcriptCache = new TranscriptCache();
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.opts = resolveStoreOptions(options);
@@ -404,6 +407,7 @@ export class PostgresTaskStore implements TaskStore {
       const task = await reads.findVisible(this.db, q, id, scope, true);
       if (!task) return null;
       await q.run(`DELETE FROM ${this.t.tasks} WHERE id = $1`, [id]);
+      this.transcriptCache.delete(id);
       await this.event(q, task, 'deleted', statusData(task), this.opts.now());
       return task;
     });
@@ -607,7 +611,7 @@ export class PostgresTaskStore implements TaskStore {
   // --- transcript revisions ---
 
   async editTranscript(taskId: string, scope: Scope, request: TranscriptEditRequest): Promise<TranscriptEditResult> {
-    return revisions.editTranscript(this.db, taskId, scope, request, this.opts.now());
+    return revisions.editTranscript(this.db, this.transcriptCache, taskId, scope, request, this.opts.now());
   }
 
   async getTranscriptWithRevision(taskId: string): Promise<RevisedTranscript | null> {

@@ -15,6 +15,7 @@ import {
   revisionFromRow,
 } from '../revision.rows.js';
 import type { Scope } from '../task.store.js';
+import type { TranscriptCache } from '../transcript-cache.js';
 import { type SqliteDb, scopeSql } from './sqlite.db.js';
 
 /** Transcript history on SQLite (see store/revision.rows.ts for the layout). */
@@ -24,16 +25,18 @@ import { type SqliteDb, scopeSql } from './sqlite.db.js';
  * and the set cannot interleave with another connection's edit; of two edits expecting the same
  * revision, the second sees the first's number and gets a conflict. The operations are applied in
  * the transaction too (a few ms for an hour of speech). The transcripts UPDATE fires the search
- * triggers, so search follows in the same commit.
+ * triggers, so search follows in the same commit. The stored JSON is parsed only when `cache` does
+ * not hold exactly that text (see store/transcript-cache.ts).
  */
 export function editTranscript(
   db: SqliteDb,
+  cache: TranscriptCache,
   taskId: string,
   scope: Scope,
   request: TranscriptEditRequest,
   now: number,
 ): TranscriptEditResult {
-  return db.write(() => {
+  const result = db.write((): TranscriptEditResult => {
     const s = scopeSql(scope);
     const task = db.get(`SELECT status, finished_at FROM tasks WHERE id = @id${s.sql}`, { ...s.params, id: taskId });
     if (!task) return { ok: false, reason: 'missing' };
@@ -42,7 +45,7 @@ export function editTranscript(
     const current = Number(stored.revision);
     if (request.expected !== null && request.expected !== current) return { ok: false, reason: 'conflict', current };
     const json = String(stored.json);
-    const base = JSON.parse(json) as Transcript;
+    const base = cache.get(taskId, json) ?? (JSON.parse(json) as Transcript);
     let target: Transcript | null = null;
     if (request.change.kind === 'revert') {
       target = readRevision(db, taskId, request.change.revertTo, current, () => base);
@@ -55,6 +58,8 @@ export function editTranscript(
     db.run('UPDATE transcripts SET json = ?, revision = ? WHERE task_id = ?', [next.json, row.revision, taskId]);
     return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
+  if (result.ok) cache.set(taskId, result.json, result.transcript, 0); // the version is the JSON
+  return result;
 }
 
 export function getWithRevision(db: SqliteDb, taskId: string): RevisedTranscript | null {

@@ -37,6 +37,7 @@ import {
   statusData,
   WORKER_LOST,
 } from '../task.transitions.js';
+import { TranscriptCache } from '../transcript-cache.js';
 import * as artifacts from './sqlite.artifacts.js';
 import * as chunks from './sqlite.chunks.js';
 import * as claimNext from './sqlite.claim-next.js';
@@ -70,6 +71,8 @@ const HELD = "id = @id AND status = 'processing' AND lease_owner = @workerId";
 export class SqliteTaskStore implements TaskStore {
   private readonly db: SqliteDb;
   private readonly opts: ResolvedStoreOptions;
+  /** The newest transcript of recently edited tasks (store/transcript-cache.ts). */
+  private readonly transcriptCache = new TranscriptCache();
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.opts = resolveStoreOptions(options);
@@ -376,6 +379,7 @@ export class SqliteTaskStore implements TaskStore {
       const task = reads.findVisible(this.db, id, scope);
       if (!task) return null;
       this.db.run('DELETE FROM tasks WHERE id = ?', [id]);
+      this.transcriptCache.delete(id);
       this.event(task, 'deleted', statusData(task), this.opts.now());
       return task;
     });
@@ -573,7 +577,7 @@ export class SqliteTaskStore implements TaskStore {
   // --- transcript revisions ---
 
   async editTranscript(taskId: string, scope: Scope, request: TranscriptEditRequest): Promise<TranscriptEditResult> {
-    return revisions.editTranscript(this.db, taskId, scope, request, this.opts.now());
+    return revisions.editTranscript(this.db, this.transcriptCache, taskId, scope, request, this.opts.now());
   }
 
   async getTranscriptWithRevision(taskId: string): Promise<RevisedTranscript | null> {

@@ -14,6 +14,7 @@ import { leasesConformance } from './leases.js';
 import { libraryConformance } from './library.js';
 import { migrationsUsersConformance } from './migrations-users.js';
 import { planCheckpointsConformance } from './plan-checkpoints.js';
+import { revisionCacheConformance } from './revision-cache.js';
 import { revisionsConformance } from './revisions.js';
 import { searchConformance } from './search.js';
 import { userTransitionsConformance } from './user-transitions.js';
@@ -43,5 +44,6 @@ export function taskStoreConformance(name: string, target: ConformanceTarget): v
     revisionsConformance(ctx);
     libraryConformance(ctx);
     claimNextConformance(ctx);
+    revisionCacheConformance(ctx);
   });
 }
