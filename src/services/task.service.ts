@@ -59,6 +59,7 @@ export interface ReceivedInput {
 interface CheckedOptions {
   language: string;
   callbackUrl: string | null;
+  title: string | null;
 }
 
 export type TaskSource =
@@ -184,7 +185,7 @@ export class TaskService {
       input.callback_url === undefined
         ? null
         : (await checkOutboundUrl(input.callback_url, config.allowPrivateNetworks, 'callback_url')).href;
-    return { language, callbackUrl };
+    return { language, callbackUrl, title: normaliseTitle(input.title) };
   }
 
   private async enqueueChecked(
@@ -221,15 +222,12 @@ export class TaskService {
           callbackUrl: checked.callbackUrl,
           maxAttempts: config.maxAttempts,
           durationSeconds,
+          title: checked.title,
         },
         config.maxQueued,
       );
-      // Set apart from the insert, which other work on the queue owns; a task deleted in between
-      // keeps the answer it had.
-      const title = normaliseTitle(input.title);
-      const titled = title === null ? task : ((await store.setTitle(id, { admin: true }, title)) ?? task);
       this.deps.onChange?.();
-      return titled;
+      return task;
     } catch (err) {
       await this.discard(received);
       throw err;

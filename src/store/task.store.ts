@@ -37,6 +37,8 @@ export interface NewTask {
   callbackUrl: string | null;
   maxAttempts: number;
   durationSeconds: number | null;
+  /** The user's own name for the recording (already normalised); none when absent. */
+  title?: string | null;
 }
 
 export interface ListFilter {

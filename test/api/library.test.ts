@@ -6,7 +6,7 @@ import { parseSync } from 'subtitle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transcript } from '../../src/core/transcript.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { call, type Json, json, TRANSCRIPT, upload } from './support.js';
+import { call, clip, form, type Json, json, TRANSCRIPT, upload } from './support.js';
 
 describe('library API', () => {
   let s: TestServer;
@@ -62,6 +62,15 @@ describe('library API', () => {
       const up = await upload(s, 'alice', { title: '  Team sync  ' }, 'sync.wav');
       expect(up).toMatchObject({ title: 'Team sync', source_name: 'sync.wav', word_count: null });
       expect((await upload(s, 'alice', { title: '   ' })).title).toBeNull();
+      // A title too long is refused before anything is stored: no task appears.
+      const tasksBefore = (await list('limit=100')).total;
+      const refused = await call(s, 'POST', '/v1/tasks', {
+        token: s.tokens.alice,
+        body: form(await clip(), 'long.wav', { title: 'x'.repeat(201) }),
+      });
+      expect(refused.status).toBe(400);
+      expect(await json(refused)).toMatchObject({ error: { code: 'invalid_request' } });
+      expect((await list('limit=100')).total).toBe(tasksBefore);
 
       const res = await patch(up.id, { title: ' Weekly sync ' });
       expect(res.status).toBe(200);

@@ -140,10 +140,10 @@ export class PostgresTaskStore implements TaskStore {
     const row = await this.db.get(
       `WITH ins AS (
          INSERT INTO ${this.t.tasks} (id, user_id, status, stage, priority, source_name, media_path, media_bytes,
-           options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at)
+           options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at, title)
          SELECT $1::text, $2::text, 'queued', 'waiting', $3::integer, $4::text, $5::text, $6::bigint, $7::jsonb,
-           $8::text, 0, $9::integer, $10::bigint, $11::double precision, 0, $10::bigint, $10::bigint
-         WHERE ${bounded ? `${this.t.schema}.queued_count_locked(${this.db.enqueueLockKeySql}) < $12` : 'TRUE'}
+           $8::text, 0, $9::integer, $10::bigint, $11::double precision, 0, $10::bigint, $10::bigint, $12::text
+         WHERE ${bounded ? `${this.t.schema}.queued_count_locked(${this.db.enqueueLockKeySql}) < $13` : 'TRUE'}
          RETURNING *),
        ${events.eventCte(this.db, 'ev', 'ins', 'created', EVENT_DATA_SQL.created, '$10::bigint')}
        SELECT * FROM ins`,
@@ -162,8 +162,8 @@ export class PostgresTaskStore implements TaskStore {
       const row = await q.get(
         `INSERT INTO ${this.t.tasks} (id, user_id, status, stage, priority, source_name, media_path, media_bytes,
            options, callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at,
-           started_at, finished_at, updated_at)
-         VALUES ($1, $2, 'succeeded', 'done', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $11, $10, $10, $10, $10)
+           started_at, finished_at, updated_at, title)
+         VALUES ($1, $2, 'succeeded', 'done', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $11, $10, $10, $10, $10, $12)
          RETURNING *`,
         insertParams(task, now, transcript.duration),
       );
@@ -660,7 +660,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 }
 
-/** The parameters $1..$11 both task INSERTs share: the new task's columns, the time, its duration. */
+/** The parameters $1..$12 both task INSERTs share: the new task's columns, the time, its duration, its title. */
 function insertParams(task: NewTask, now: number, durationSeconds: number | null): unknown[] {
   return [
     task.id,
@@ -674,5 +674,6 @@ function insertParams(task: NewTask, now: number, durationSeconds: number | null
     task.maxAttempts,
     now,
     durationSeconds,
+    task.title ?? null,
   ];
 }

@@ -120,11 +120,11 @@ export class SqliteTaskStore implements TaskStore {
       }
       const row = this.db.get(
         `INSERT INTO tasks (id, user_id, status, stage, priority, source_name, media_path, media_bytes, options,
-           callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at)
+           callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, updated_at, title)
          VALUES (@id, @userId, 'queued', 'waiting', @priority, @sourceName, @mediaPath, @mediaBytes, @options,
-           @callbackUrl, 0, @maxAttempts, @now, @durationSeconds, 0, @now, @now)
+           @callbackUrl, 0, @maxAttempts, @now, @durationSeconds, 0, @now, @now, @title)
          RETURNING *`,
-        { ...task, options: JSON.stringify(task.options), now },
+        { ...task, options: JSON.stringify(task.options), title: task.title ?? null, now },
       );
       const created = taskFromRow(row as Row);
       this.event(created, 'created', createdData(created), now);
@@ -139,11 +139,17 @@ export class SqliteTaskStore implements TaskStore {
       const row = this.db.get(
         `INSERT INTO tasks (id, user_id, status, stage, priority, source_name, media_path, media_bytes, options,
            callback_url, attempts, max_attempts, run_at, duration_seconds, done_seconds, created_at, started_at,
-           finished_at, updated_at)
+           finished_at, updated_at, title)
          VALUES (@id, @userId, 'succeeded', 'done', @priority, @sourceName, @mediaPath, @mediaBytes, @options,
-           @callbackUrl, 0, @maxAttempts, @now, @duration, @duration, @now, @now, @now, @now)
+           @callbackUrl, 0, @maxAttempts, @now, @duration, @duration, @now, @now, @now, @now, @title)
          RETURNING *`,
-        { ...task, options: JSON.stringify(task.options), duration: transcript.duration, now },
+        {
+          ...task,
+          options: JSON.stringify(task.options),
+          title: task.title ?? null,
+          duration: transcript.duration,
+          now,
+        },
       );
       chunks.saveTranscript(this.db, task.id, transcript);
       // Read again: storing the transcript set the row's word count (a trigger, migration 8).
