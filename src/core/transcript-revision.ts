@@ -38,8 +38,12 @@ export interface TranscriptHistory {
 export interface RevisedTranscript {
   revision: number;
   transcript: Transcript;
-  /** The transcript as compact JSON with only its documented fields, when the store has it at hand (after an edit). */
-  json?: string;
+  /**
+   * The transcript as compact JSON with only its documented fields, when a store has it at hand or
+   * can make it (after an edit). A function, so an edit whose answer needs no JSON (PATCH with
+   * `Prefer: return=minimal`, written in place) never serialises the ~1 MB of an hour.
+   */
+  json?: () => string;
 }
 
 /** What a new revision does: apply operations to the newest one, or copy revision `revertTo`. */
@@ -53,11 +57,11 @@ export interface TranscriptEditRequest {
 }
 
 /**
- * A stored edit's outcome: the new revision (with the JSON text stored), or why none was made (`missing`: no such task in the
+ * A stored edit's outcome: the new revision (with its JSON text), or why none was made (`missing`: no such task in the
  * scope; `not_ready`: it has not succeeded; `conflict`: `expected` is not the newest revision;
  * `no_revision`: the revert target does not exist). Invalid operations throw InvalidEditError instead.
  */
 export type TranscriptEditResult =
-  | ({ ok: true; json: string } & RevisedTranscript)
+  | ({ ok: true; json: () => string } & RevisedTranscript)
   | { ok: false; reason: 'missing' | 'not_ready' | 'no_revision' }
   | { ok: false; reason: 'conflict'; current: number };

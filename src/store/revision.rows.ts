@@ -43,11 +43,11 @@ export function machineRevision(json: string, finishedAt: number): RevisionInser
   };
 }
 
-/** The row for revision `current + 1`, whose content is `json`. */
+/** The row for revision `current + 1`, whose content is `json()` (made only for a snapshot). */
 export function nextRevision(
   current: number,
   request: TranscriptEditRequest,
-  json: string,
+  json: () => string,
   now: number,
 ): RevisionInsert {
   const revision = current + 1;
@@ -59,15 +59,16 @@ export function nextRevision(
     userId: request.userId,
     createdAt: now,
     operations: change.kind === 'edit' ? JSON.stringify(change.operations) : '[]',
-    snapshot: snapshot ? json : null,
+    snapshot: snapshot ? json() : null,
     revertedTo: change.kind === 'revert' ? change.revertTo : null,
   };
 }
 
 /**
  * The newest revision after applying `request` to `base` (the newest, revision `current`), with
- * only the documented fields (as GET's JSON has them), and that as compact JSON: the text is stored
- * and also answered as it is, so an edit serialises the ~1 MB of an hour-long transcript once.
+ * only the documented fields (as GET's JSON has them), and that as compact JSON, made on first use
+ * and kept: the text is stored and also answered as it is, so an edit serialises the ~1 MB of an
+ * hour-long transcript at most once, and not at all when it is written in place and not answered.
  * `changed`: for an edit that keeps the number of segments, the indexes of the segments it changed
  * (applyEdits keeps the objects of the others), so a store can rewrite only those; else null.
  */
@@ -75,7 +76,7 @@ export function changedTranscript(
   base: Transcript,
   request: TranscriptEditRequest,
   revertTarget: Transcript | null,
-): { transcript: Transcript; json: string; changed: number[] | null } {
+): { transcript: Transcript; json: () => string; changed: number[] | null } {
   let next: Transcript;
   let changed: number[] | null = null;
   if (request.change.kind === 'edit') {
@@ -87,7 +88,8 @@ export function changedTranscript(
   } else if (revertTarget === null) throw new InternalError('a revert needs its target revision');
   else next = revertTarget;
   const transcript = canonicalTranscript(next);
-  return { transcript, json: JSON.stringify(transcript), changed };
+  let json: string | undefined;
+  return { transcript, json: () => (json ??= JSON.stringify(transcript)), changed };
 }
 
 /**

@@ -46,6 +46,11 @@ export class TranscriptCache {
     return entry.transcript;
   }
 
+  /** The size counted for task `taskId`'s entry (0 when none). */
+  sizeOf(taskId: string): number {
+    return this.entries.get(taskId)?.bytes ?? 0;
+  }
+
   /** Keeps `transcript` (whose JSON is `jsonLength` long) as task `taskId`'s at `version`. */
   set(taskId: string, version: string, transcript: Transcript, jsonLength: number): void {
     this.delete(taskId);

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebVTTParser } from 'webvtt-parser';
 import htmlEntities from 'webvtt-parser/html-entities.json' with { type: 'json' };
 import type { Transcript } from '../../src/core/transcript.js';
+import { applyEdits, type EditOp } from '../../src/core/transcript-edit.js';
 import { buildCues } from '../../src/formats/captions.js';
+import { canonicalTranscript } from '../../src/formats/json.js';
 import { cuesOf, expectCaptionRules } from '../formats/caption-rules.js';
 import { syntheticTranscript } from '../formats/synthetic-transcript.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -70,6 +72,40 @@ describe('transcript editing API', () => {
     const after = await get(task.id);
     expect(after.headers.get('etag')).toBe('"r1"');
     expect(await json<Json>(after)).toEqual(body);
+  });
+
+  it('Prefer: return=minimal answers 204 and the ETag; the same operations applied to the revision read give what GET serves', async () => {
+    const task = await finished();
+    const read = await get(task.id);
+    const base = await json<Transcript>(read);
+    const rounds = [
+      [fix('Kubernetes')],
+      [{ op: 'split', segment: FIXED, word: 1 }],
+      [
+        { op: 'merge', segment: 0 },
+        { op: 'set_speaker', segments: [2, 3], speaker: 'Ada' },
+      ],
+    ];
+    let local = base;
+    for (const [n, operations] of rounds.entries()) {
+      const res = await patch(task.id, operations, {
+        'if-match': `"r${n}"`,
+        prefer: 'handling=strict, return=minimal',
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('etag')).toBe(`"r${n + 1}"`);
+      expect(res.headers.get('preference-applied')).toBe('return=minimal');
+      expect(await res.text()).toBe('');
+      // What the web UI does with a 204: the edit it sent, applied to the revision it holds.
+      local = canonicalTranscript(applyEdits(local, operations as EditOp[]));
+    }
+    const served = await get(task.id);
+    expect(served.headers.get('etag')).toBe(`"r${rounds.length}"`);
+    expect(JSON.stringify(await json<Transcript>(served))).toBe(JSON.stringify(local));
+    // A refusal is still the JSON error, whatever was preferred.
+    const stale = await patch(task.id, [fix('late')], { 'if-match': '"r0"', prefer: 'return=minimal' });
+    expect(stale.status).toBe(412);
+    expect((await json<Json>(stale)).error.code).toBe('precondition_failed');
   });
 
   it('a stale If-Match is 412 precondition_failed and changes nothing', async () => {

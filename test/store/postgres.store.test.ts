@@ -105,10 +105,10 @@ describe('PostgresTaskStore', () => {
         text: 'an older transcript about lighthouses',
       });
       // Back to the schema before migration 8: the transcript is stored, nothing is indexed. 8 then
-      // indexes it without owners, 11 fills them in.
+      // indexes it without owners, 11 fills them in, 13 keys them by position.
       await client.query(`DROP TABLE "${s.schema}".transcript_segments;
         DROP FUNCTION "${s.schema}".transcript_search_index() CASCADE;
-        DELETE FROM "${s.schema}".schema_migrations WHERE version IN (8, 11)`);
+        DELETE FROM "${s.schema}".schema_migrations WHERE version IN (8, 11, 13)`);
       await store.migrate();
       const hits = await store.searchTranscripts({ userId: 'u' }, 'lighthouse', { limit: 10, offset: 0 });
       expect(hits).toEqual([

@@ -34,6 +34,9 @@ export const IfMatchHeaders = Type.Object({
       description: 'The ETag the caller read ("r<N>"); 412 precondition_failed when it is no longer the newest.',
     }),
   ),
+  prefer: Type.Optional(
+    Type.String({ description: '`return=minimal` (RFC 7240): answer 204 with the new ETag, without the transcript.' }),
+  ),
 });
 
 const RevisionSchema = Type.Object({

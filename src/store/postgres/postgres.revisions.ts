@@ -80,21 +80,29 @@ export async function editTranscript(
     if (current === 0) await insertRow(db, q, taskId, machineRevision(String(json), Number(task.finished_at ?? now)));
     const row = nextRevision(current, request, next.json, now);
     await insertRow(db, q, taskId, row);
-    const written =
-      cached !== null && next.changed !== null && next.changed.length <= MAX_IN_PLACE_SEGMENTS
-        ? await updateInPlace(db, q, taskId, row.revision, next.transcript, next.changed)
-        : await q.get(
-            `UPDATE ${db.t.transcripts} SET json = $2::jsonb, revision = $3 WHERE task_id = $1 RETURNING xmin::text AS xmin`,
-            [taskId, next.json, row.revision],
-          );
+    let written: Row | undefined;
+    let bytes: number;
+    if (cached !== null && next.changed !== null && next.changed.length <= MAX_IN_PLACE_SEGMENTS) {
+      const segments = next.changed.map((i) => JSON.stringify(next.transcript.segments[i]));
+      written = await updateInPlace(db, q, taskId, row.revision, next.transcript, next.changed, segments);
+      // The cache's bound needs the size, not the text: the base's, plus what was written (an overestimate).
+      bytes = cache.sizeOf(taskId) + segments.reduce((n, s) => n + s.length, 0);
+    } else {
+      const text = next.json();
+      written = await q.get(
+        `UPDATE ${db.t.transcripts} SET json = $2::jsonb, revision = $3 WHERE task_id = $1 RETURNING xmin::text AS xmin`,
+        [taskId, text, row.revision],
+      );
+      bytes = text.length;
+    }
     // Kept before the commit: should it roll back, no row ever has this version (that xmin never commits).
-    cache.set(taskId, `${row.revision}:${String(written?.xmin)}`, next.transcript, next.json.length);
+    cache.set(taskId, `${row.revision}:${String(written?.xmin)}`, next.transcript, bytes);
     return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
 }
 
 /**
- * Sets segments `changed` of the stored JSON to `next`'s and its head fields (everything but
+ * Sets segments `changed` of the stored JSON to `next`'s (`segments`: their JSON) and its head fields (everything but
  * `segments`; the same keys as stored, as both are canonical) with one jsonb_set per segment.
  */
 async function updateInPlace(
@@ -104,11 +112,12 @@ async function updateInPlace(
   revision: number,
   next: Transcript,
   changed: readonly number[],
+  segments: readonly string[],
 ): Promise<Row | undefined> {
   const params: unknown[] = [taskId, revision, JSON.stringify({ ...next, segments: undefined })];
   let expr = 'json';
-  for (const i of changed) {
-    params.push(`{segments,${i}}`, JSON.stringify(next.segments[i]));
+  for (const [k, i] of changed.entries()) {
+    params.push(`{segments,${i}}`, segments[k]);
     expr = `jsonb_set(${expr}, $${params.length - 1}::text[], $${params.length}::jsonb)`;
   }
   return q.get(

@@ -54,11 +54,12 @@ export function editTranscript(
     const next = changedTranscript(base, request, target);
     if (current === 0) insertRow(db, taskId, machineRevision(json, Number(task.finished_at ?? now)));
     const row = nextRevision(current, request, next.json, now);
+    const text = next.json();
     insertRow(db, taskId, row);
-    db.run('UPDATE transcripts SET json = ?, revision = ? WHERE task_id = ?', [next.json, row.revision, taskId]);
+    db.run('UPDATE transcripts SET json = ?, revision = ? WHERE task_id = ?', [text, row.revision, taskId]);
     return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
-  if (result.ok) cache.set(taskId, result.json, result.transcript, 0); // the version is the JSON
+  if (result.ok) cache.set(taskId, result.json(), result.transcript, 0); // the version is the JSON
   return result;
 }
 

@@ -319,6 +319,29 @@ describe('web UI: editing a transcript', () => {
 
   it('splits a segment at the cursor (Alt+Enter), merges it back, and names its speaker', async () => {
     const page = await openTask();
+    // The page asks for no transcript back (Prefer: return=minimal) and applies its edits itself.
+    const saves: number[] = [];
+    page.on('response', (r) => {
+      if (r.request().method() === 'PATCH' && r.url().endsWith(`/v1/tasks/${taskId}/transcript`))
+        saves.push(r.status());
+    });
+    const shown = () =>
+      page.getByTestId('segment').evaluateAll((els) =>
+        els.map((el) => ({
+          start: Number(el.getAttribute('data-start')),
+          speaker: el.querySelector('[data-testid="segment-speaker"]')?.textContent ?? null,
+          words: Array.from(el.querySelectorAll('[data-word]')).map((w) => [
+            w.textContent,
+            Number(w.getAttribute('data-start')),
+          ]),
+        })),
+      );
+    const stored = (t: Transcript) =>
+      t.segments.map((s) => ({
+        start: s.start,
+        speaker: s.speaker ?? null,
+        words: s.words.map((w) => [w.word, w.start]),
+      }));
     const before = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
     const first = before.segments[0];
     expect(first?.words.length).toBeGreaterThan(2);
@@ -345,6 +368,9 @@ describe('web UI: editing a transcript', () => {
     const merged = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
     expect(merged.segments[0]?.text).toBe(first?.text);
     expect(merged.segments[0]?.speaker).toBe('Narrator');
+    expect(saves).toEqual([204, 204]);
+    // What the page built from its own edits is what the server stored.
+    await expect(shown()).resolves.toEqual(stored(merged));
 
     // Unsaved text is not dropped by a click on another segment: the editor stays and says why.
     await page.getByTestId('segment-edit').first().click();

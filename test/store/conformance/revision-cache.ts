@@ -132,7 +132,7 @@ export function revisionCacheConformance(ctx: ConformanceContext): void {
         const a = await store.editTranscript(cached.task.id, cached.scope, edit(cached.user.id, n, ...ops));
         const b = await ctx.open().editTranscript(plain.task.id, plain.scope, edit(plain.user.id, n, ...ops));
         expect(a.ok && b.ok).toBe(true);
-        expect(a.ok && a.json).toBe(b.ok && b.json);
+        expect(a.ok && a.json()).toBe(b.ok && b.json());
         expect(await raw(cached.task.id)).toBe(await raw(plain.task.id));
         expect(must(await store.get(cached.task.id, cached.scope)).wordCount).toBe(
           must(await store.get(plain.task.id, plain.scope)).wordCount,
@@ -146,6 +146,63 @@ export function revisionCacheConformance(ctx: ConformanceContext): void {
         if (q === 'lighthouse') expect(hits).toHaveLength(0); // merged away
       }
       expect(await store.searchTranscripts(cached.scope, 'replaced', { limit: 100, offset: 0 })).toHaveLength(1);
+    });
+
+    it('search finds every segment at its index and times after 40 splits in one place, merges and edits at both ends', async () => {
+      const { store } = ctx;
+      const { user, task, scope } = await setup(store, 'estuary');
+      const rounds: EditOp[][] = [];
+      // Each round puts a new segment between 5 and the one after it: the room between their
+      // neighbours shrinks every time, until a store that keys rows by position must renumber.
+      for (let n = 0; n < 40; n++) {
+        rounds.push([
+          { op: 'replace_text', segment: 5, text: `fresh${n} split${n}` },
+          { op: 'split', segment: 5, word: 1 },
+        ]);
+      }
+      rounds.push(
+        [{ op: 'merge', segment: 0 }],
+        [{ op: 'split', segment: 0, word: 2 }],
+        // A split and a merge far apart in one edit: the count is unchanged, the rows between move.
+        [
+          { op: 'split', segment: 2, word: 1 },
+          { op: 'merge', segment: 60 },
+        ],
+      );
+      for (const [n, ops] of rounds.entries()) {
+        const r = await store.editTranscript(task.id, scope, edit(user.id, n, ...ops));
+        expect(r.ok).toBe(true);
+      }
+      const last = must(await store.getTranscriptWithRevision(task.id)).transcript;
+      const lastIndex = last.segments.length - 1;
+      const tail = must(last.segments[lastIndex]);
+      const r = await store.editTranscript(
+        task.id,
+        scope,
+        edit(user.id, rounds.length, {
+          op: 'replace_text',
+          segment: lastIndex,
+          text: `${tail.text} closing`,
+        }),
+        // (a change at the very end, where a position has no right-hand neighbour)
+      );
+      expect(r.ok).toBe(true);
+      const final = must(await store.getTranscriptWithRevision(task.id)).transcript;
+      let checked = 0;
+      for (const [i, s] of final.segments.entries()) {
+        for (const token of s.text.split(' ').filter((w) => /^(word|fresh|split)\d+$/.test(w))) {
+          const hits = await store.searchTranscripts(scope, token, { limit: 10, offset: 0 });
+          expect(
+            hits.map((h) => [h.segmentIndex, h.start, h.end]),
+            token,
+          ).toEqual([[i, s.start, s.end]]);
+          checked++;
+        }
+      }
+      expect(checked).toBe(80); // word0…word39 but word5 (replaced), split0…split39, fresh39
+      expect(await store.searchTranscripts(scope, 'closing', { limit: 10, offset: 0 })).toMatchObject([
+        { segmentIndex: lastIndex },
+      ]);
     });
   });
 }

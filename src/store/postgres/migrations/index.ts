@@ -11,6 +11,7 @@ import { transcriptRevisions } from './0009-transcript-revisions.js';
 import { library } from './0010-library.js';
 import { searchIncremental } from './0011-search-incremental.js';
 import { claimPlan } from './0012-claim-plan.js';
+import { editCost } from './0013-edit-cost.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -26,4 +27,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   library,
   searchIncremental,
   claimPlan,
+  editCost,
 ]);

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import { ApiError, describeError } from '../api/errors';
-import type { EditOperation, RevisionList, Segment, TranscriptRevisionRead } from '../api/types';
+import type { EditOperation, RevisionList, Segment, Transcript, TranscriptRevisionRead } from '../api/types';
 import { useAnnounce } from '../components/announcer';
 
 export interface EditConflict {
@@ -36,6 +36,7 @@ export function useTranscriptEdits(
   api: Api,
   id: string,
   etag: string | null,
+  shown: Transcript | null,
   applyRevision: (read: TranscriptRevisionRead) => void,
 ): TranscriptEdits {
   const announce = useAnnounce();
@@ -73,12 +74,12 @@ export function useTranscriptEdits(
   const save = useCallback(
     (operations: EditOperation[], unsaved: string | null, onSaved?: () => void) =>
       write(
-        () => api.editTranscript(id, operations, etag),
+        () => api.editTranscript(id, operations, etag, shown),
         (n) => `Saved as revision ${n}.`,
         unsaved,
         onSaved,
       ),
-    [write, api, id, etag],
+    [write, api, id, etag, shown],
   );
   const revert = useCallback(
     (revision: number) =>

@@ -76,7 +76,7 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
   const [historyOpen, setHistoryOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [scrollTarget, setScrollTarget] = useState<ScrollTarget | null>(null);
-  const edits = useTranscriptEdits(api, id, loaded.etag, loaded.applyRevision);
+  const edits = useTranscriptEdits(api, id, loaded.etag, loaded.transcript, loaded.applyRevision);
   const history = useRevisions(api, id, historyOpen, loaded.revision);
   const captionsUrl = useCaptions(api, id, task?.status === 'succeeded' && isVideoName(task.source_name));
   const title = task?.title ?? task?.source_name;
