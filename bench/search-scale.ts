@@ -261,14 +261,14 @@ async function runSqlite() {
   }
 }
 
-/** The PostgreSQL trigger function of migration 8 (plus user_id): delete and re-insert every segment row. */
+/** The PostgreSQL trigger function of migration 8 (plus user_id; pos since 13): delete and re-insert every segment row. */
 const pgOldTrigger = (schema: string) => `
 CREATE OR REPLACE FUNCTION "${schema}".transcript_search_index() RETURNS trigger LANGUAGE plpgsql
 SET search_path = "${schema}" AS $$
 BEGIN
   DELETE FROM transcript_segments WHERE task_id = NEW.task_id;
-  INSERT INTO transcript_segments (task_id, user_id, idx, start_s, end_s, text)
-  SELECT NEW.task_id, (SELECT user_id FROM tasks WHERE id = NEW.task_id), (s.n - 1)::integer,
+  INSERT INTO transcript_segments (task_id, user_id, pos, start_s, end_s, text)
+  SELECT NEW.task_id, (SELECT user_id FROM tasks WHERE id = NEW.task_id), s.n - 1,
     COALESCE((s.seg ->> 'start')::double precision, 0),
     COALESCE((s.seg ->> 'end')::double precision, 0),
     COALESCE(s.seg ->> 'text', '')
