@@ -94,8 +94,10 @@ BEGIN
   IF jsonb_typeof(before) IS DISTINCT FROM 'array' THEN before := '[]'; END IF;
   n_new := jsonb_array_length(segs);
   SELECT user_id INTO uid FROM tasks WHERE id = NEW.task_id;
-  SELECT COALESCE(array_agg(pos ORDER BY pos), '{}') INTO old_pos FROM transcript_segments WHERE task_id = NEW.task_id;
-  n_old := cardinality(old_pos);
+  IF TG_OP = 'UPDATE' THEN
+    SELECT COALESCE(array_agg(pos ORDER BY pos), '{}') INTO old_pos FROM transcript_segments WHERE task_id = NEW.task_id;
+    n_old := cardinality(old_pos);
+  END IF;
   IF n_old = jsonb_array_length(before) THEN
     SELECT COALESCE(min(s.n) - 1, least(n_new, n_old)) INTO a
     FROM jsonb_array_elements(segs) WITH ORDINALITY AS s (seg, n)
@@ -136,7 +138,9 @@ BEGIN
     END IF;
   END IF;
   -- A new transcript, rows out of step with the old JSON, or no room left: number every row afresh.
-  DELETE FROM transcript_segments WHERE task_id = NEW.task_id;
+  -- (A new one, as a completion writes it, costs no more than its rows: one per task on the hot path.)
+  IF TG_OP = 'UPDATE' THEN DELETE FROM transcript_segments WHERE task_id = NEW.task_id; END IF;
+  IF n_new = 0 THEN RETURN NULL; END IF;
   INSERT INTO transcript_segments (task_id, user_id, pos, start_s, end_s, text)
   SELECT NEW.task_id, uid, s.n - 1,
     COALESCE((s.seg ->> 'start')::double precision, 0),
