@@ -71,25 +71,51 @@ export function nextRevision(
  * hour-long transcript at most once, and not at all when it is written in place and not answered.
  * `changed`: for an edit that keeps the number of segments, the indexes of the segments it changed
  * (applyEdits keeps the objects of the others), so a store can rewrite only those; else null.
+ * `splice`: for an edit that changes the number (split, merge), the run of segments it replaced:
+ * `removed` old ones from index `at` became `inserted` new ones; the segments before and after the
+ * run are the same objects as before. Null for a revert and when `changed` is set.
  */
+export interface SegmentSplice {
+  at: number;
+  removed: number;
+  inserted: number;
+}
+
+/** changedTranscript's answer. */
+export interface ChangedTranscript {
+  transcript: Transcript;
+  json: () => string;
+  changed: number[] | null;
+  splice: SegmentSplice | null;
+}
+
 export function changedTranscript(
   base: Transcript,
   request: TranscriptEditRequest,
   revertTarget: Transcript | null,
-): { transcript: Transcript; json: () => string; changed: number[] | null } {
+): ChangedTranscript {
   let next: Transcript;
   let changed: number[] | null = null;
+  let splice: SegmentSplice | null = null;
   if (request.change.kind === 'edit') {
     next = applyEdits(base, request.change.operations);
-    if (next.segments.length === base.segments.length) {
+    const [before, after] = [base.segments, next.segments];
+    if (after.length === before.length) {
       changed = [];
-      for (let i = 0; i < next.segments.length; i++) if (next.segments[i] !== base.segments[i]) changed.push(i);
+      for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) changed.push(i);
+    } else {
+      const shorter = Math.min(before.length, after.length);
+      let a = 0;
+      while (a < shorter && after[a] === before[a]) a++;
+      let b = 0;
+      while (b < shorter - a && after[after.length - 1 - b] === before[before.length - 1 - b]) b++;
+      splice = { at: a, removed: before.length - a - b, inserted: after.length - a - b };
     }
   } else if (revertTarget === null) throw new InternalError('a revert needs its target revision');
   else next = revertTarget;
   const transcript = canonicalTranscript(next);
   let json: string | undefined;
-  return { transcript, json: () => (json ??= JSON.stringify(transcript)), changed };
+  return { transcript, json: () => (json ??= JSON.stringify(transcript)), changed, splice };
 }
 
 /**

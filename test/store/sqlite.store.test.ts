@@ -52,6 +52,7 @@ describe('SqliteTaskStore', () => {
         { version: 7, name: 'transcript-revisions' },
         { version: 8, name: 'library' },
         { version: 9, name: 'search-incremental' },
+        { version: 10, name: 'edit-reindex' },
       ]);
     } finally {
       db.close();

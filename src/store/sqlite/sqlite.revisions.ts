@@ -6,6 +6,7 @@ import type {
   TranscriptHistory,
 } from '../../core/transcript-revision.js';
 import {
+  type ChangedTranscript,
   changedTranscript,
   implicitMachineRevision,
   machineRevision,
@@ -16,6 +17,7 @@ import {
 } from '../revision.rows.js';
 import type { Scope } from '../task.store.js';
 import type { TranscriptCache } from '../transcript-cache.js';
+import { reindex } from './migrations/0009-search-incremental.js';
 import { type SqliteDb, scopeSql } from './sqlite.db.js';
 
 /** Transcript history on SQLite (see store/revision.rows.ts for the layout). */
@@ -24,9 +26,10 @@ import { type SqliteDb, scopeSql } from './sqlite.db.js';
  * One BEGIN IMMEDIATE: the write lock is taken before the newest revision is read, so the compare
  * and the set cannot interleave with another connection's edit; of two edits expecting the same
  * revision, the second sees the first's number and gets a conflict. The operations are applied in
- * the transaction too (a few ms for an hour of speech). The transcripts UPDATE fires the search
- * triggers, so search follows in the same commit. The stored JSON is parsed only when `cache` does
- * not hold exactly that text (see store/transcript-cache.ts).
+ * the transaction too (a few ms for an hour of speech). Search follows in the same commit: the
+ * edit re-indexes the segments it changed itself (reindexEdit; the update trigger leaves writes that
+ * change the revision alone, migration 10). The stored JSON is parsed only when `cache` does not
+ * hold exactly that text (see store/transcript-cache.ts).
  */
 export function editTranscript(
   db: SqliteDb,
@@ -57,10 +60,65 @@ export function editTranscript(
     const text = next.json();
     insertRow(db, taskId, row);
     db.run('UPDATE transcripts SET json = ?, revision = ? WHERE task_id = ?', [text, row.revision, taskId]);
+    reindexEdit(db, taskId, next, text);
     return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
   if (result.ok) cache.set(taskId, result.json(), result.transcript, 0); // the version is the JSON
   return result;
+}
+
+/** Migration 9's re-index of a whole transcript (an upsert, then a delete), as statements of their own (for a revert). */
+const REINDEX_ALL = reindex
+  .replaceAll('NEW.task_id', '@task')
+  .replaceAll('NEW.json', '@json')
+  .split(';')
+  .map((sql) => sql.trim())
+  .filter((sql) => sql !== '');
+
+/**
+ * The search rows of an edited transcript, from what the edit changed. Rows are keyed by segment
+ * index: a splice deletes the rows of the segments it replaced, moves the later rows' indexes by the
+ * difference (through negative numbers, so no two rows ever share one on the way) and inserts the new
+ * segments' rows. Only a row whose text changes touches the FTS index (its triggers), so moving
+ * indexes costs a b-tree update per later row, not a re-index. A revert re-indexes everything, as
+ * the trigger would.
+ */
+function reindexEdit(db: SqliteDb, taskId: string, next: ChangedTranscript, json: string): void {
+  const segments = next.transcript.segments;
+  const write = (i: number) => {
+    const s = segments[i];
+    return { task: taskId, idx: i, start: s?.start ?? 0, end: s?.end ?? 0, text: s?.text ?? '' };
+  };
+  if (next.changed !== null) {
+    for (const i of next.changed) {
+      db.run(
+        `UPDATE transcript_segments SET start_s = @start, end_s = @end, text = @text
+         WHERE task_id = @task AND idx = @idx AND (start_s IS NOT @start OR end_s IS NOT @end OR text IS NOT @text)`,
+        write(i),
+      );
+    }
+    return;
+  }
+  if (next.splice === null) {
+    for (const sql of REINDEX_ALL) db.run(sql, { task: taskId, json });
+    return;
+  }
+  const { at, removed, inserted } = next.splice;
+  db.run('DELETE FROM transcript_segments WHERE task_id = ? AND idx >= ? AND idx < ?', [taskId, at, at + removed]);
+  const shift = inserted - removed;
+  db.run('UPDATE transcript_segments SET idx = -1 - (idx + ?) WHERE task_id = ? AND idx >= ?', [
+    shift,
+    taskId,
+    at + removed,
+  ]);
+  db.run('UPDATE transcript_segments SET idx = -1 - idx WHERE task_id = ? AND idx < 0', [taskId]);
+  for (let i = at; i < at + inserted; i++) {
+    db.run(
+      `INSERT INTO transcript_segments (task_id, user_id, idx, start_s, end_s, text)
+       VALUES (@task, (SELECT user_id FROM tasks WHERE id = @task), @idx, @start, @end, @text)`,
+      write(i),
+    );
+  }
 }
 
 export function getWithRevision(db: SqliteDb, taskId: string): RevisedTranscript | null {

@@ -1,7 +1,7 @@
 import type { Migration } from '../../migration.js';
 
 /** Upserts the segment rows of transcript NEW, then drops rows past its last segment. */
-const reindex = `
+export const reindex = `
   INSERT INTO transcript_segments (task_id, user_id, idx, start_s, end_s, text)
   SELECT NEW.task_id, (SELECT user_id FROM tasks WHERE id = NEW.task_id), CAST(s.key AS INTEGER),
     COALESCE(CAST(json_extract(s.value, '$.start') AS REAL), 0),

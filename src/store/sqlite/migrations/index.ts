@@ -7,6 +7,7 @@ import { search } from './0006-search.js';
 import { transcriptRevisions } from './0007-transcript-revisions.js';
 import { library } from './0008-library.js';
 import { searchIncremental } from './0009-search-incremental.js';
+import { editReindex } from './0010-edit-reindex.js';
 
 /** SQLite migrations in order. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -18,4 +19,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
   transcriptRevisions,
   library,
   searchIncremental,
+  editReindex,
 ]);
