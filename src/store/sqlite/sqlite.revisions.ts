@@ -17,6 +17,7 @@ import {
 } from '../revision.rows.js';
 import type { Scope } from '../task.store.js';
 import type { TranscriptCache } from '../transcript-cache.js';
+import { sqliteWordCount } from '../word-count.js';
 import { reindex } from './migrations/0009-search-incremental.js';
 import { type SqliteDb, scopeSql } from './sqlite.db.js';
 
@@ -26,9 +27,9 @@ import { type SqliteDb, scopeSql } from './sqlite.db.js';
  * One BEGIN IMMEDIATE: the write lock is taken before the newest revision is read, so the compare
  * and the set cannot interleave with another connection's edit; of two edits expecting the same
  * revision, the second sees the first's number and gets a conflict. The operations are applied in
- * the transaction too (a few ms for an hour of speech). Search follows in the same commit: the
- * edit re-indexes the segments it changed itself (reindexEdit; the update trigger leaves writes that
- * change the revision alone, migration 10). The stored JSON is parsed only when `cache` does not
+ * the transaction too (a few ms for an hour of speech). Search and the word count follow in the same
+ * commit: the edit re-indexes the segments it changed itself (reindexEdit) and counts the words (the
+ * update triggers leave writes that change the revision alone, migration 10). The stored JSON is parsed only when `cache` does not
  * hold exactly that text (see store/transcript-cache.ts).
  */
 export function editTranscript(
@@ -61,6 +62,7 @@ export function editTranscript(
     insertRow(db, taskId, row);
     db.run('UPDATE transcripts SET json = ?, revision = ? WHERE task_id = ?', [text, row.revision, taskId]);
     reindexEdit(db, taskId, next, text);
+    db.run('UPDATE tasks SET word_count = ? WHERE id = ?', [sqliteWordCount(next.transcript.segments), taskId]);
     return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
   });
   if (result.ok) cache.set(taskId, result.json(), result.transcript, 0); // the version is the JSON

@@ -148,6 +148,42 @@ export function revisionCacheConformance(ctx: ConformanceContext): void {
       expect(await store.searchTranscripts(cached.scope, 'replaced', { limit: 100, offset: 0 })).toHaveLength(1);
     });
 
+    it('after each edit and revert the word count is what storing the same transcript afresh counts', async () => {
+      const { store } = ctx;
+      const { user, task, scope } = await setup(store, 'count');
+      // Text-only segments (no word timings) with the blanks a rule could get wrong.
+      const base = must(await store.getTranscriptWithRevision(task.id)).transcript;
+      const odd = ['  two\twords ', 'line\nbreak\r\nand  double   spaces', '\t', 'one', 'a     b         c'];
+      const segments = base.segments.map((s, i) => (i < odd.length ? { ...s, text: odd[i] as string, words: [] } : s));
+      const mixed = await store.addFinished(newTask({ userId: user.id }), { ...base, segments });
+      const steps: EditOp[][] = [
+        [{ op: 'replace_text', segment: 6, text: 'three new words' }],
+        [{ op: 'merge', segment: 4 }],
+        [{ op: 'split', segment: 7, word: 2 }],
+        [{ op: 'merge', segment: 0 }],
+        [{ op: 'set_speaker', segments: [1], speaker: 'ada' }],
+      ];
+      let fresh = 0;
+      const expectSameCount = async (id: string) => {
+        const now = must(await store.getTranscriptWithRevision(id)).transcript;
+        const again = await store.addFinished(newTask({ userId: user.id, sourceName: `fresh-${fresh++}` }), now);
+        expect(must(await store.get(id, scope)).wordCount).toBe(again.wordCount);
+      };
+      for (const [n, ops] of steps.entries()) {
+        expect((await store.editTranscript(mixed.id, scope, edit(user.id, n, ...ops))).ok).toBe(true);
+        await expectSameCount(mixed.id);
+      }
+      const back = await store.editTranscript(mixed.id, scope, {
+        expected: steps.length,
+        userId: user.id,
+        change: { kind: 'revert', revertTo: 0 },
+      });
+      expect(back.ok).toBe(true);
+      await expectSameCount(mixed.id);
+      // Back at revision 0's text, back at the count it had when it was stored.
+      expect(must(await store.get(mixed.id, scope)).wordCount).toBe(mixed.wordCount);
+    });
+
     it('search finds every segment at its index and times after 40 splits in one place, merges and edits at both ends', async () => {
       const { store } = ctx;
       const { user, task, scope } = await setup(store, 'estuary');

@@ -5,7 +5,7 @@ import type { Migration } from '../../migration.js';
  * without word timings, the blank-separated tokens of its text (tabs and line breaks count as blanks;
  * runs of up to eight blanks are folded, which is all the text writers ever produce).
  */
-const wordCount = (t: string): string => `
+export const wordCount = (t: string): string => `
   SELECT COALESCE(SUM(CASE
       WHEN json_type(seg, '$.words') = 'array' AND json_array_length(seg, '$.words') > 0
         THEN json_array_length(seg, '$.words')
