@@ -6,6 +6,7 @@ import type {
   TranscriptHistory,
 } from '../../core/transcript-revision.js';
 import {
+  type ChangedTranscript,
   changedTranscript,
   implicitMachineRevision,
   machineRevision,
@@ -31,7 +32,8 @@ export const MAX_IN_PLACE_SEGMENTS = 32;
  * the commit: a concurrent edit of the same task waits at its own FOR UPDATE and then reads the
  * committed row (READ COMMITTED re-reads a locked row after the wait), so it sees the new number
  * and, expecting the old one, gets a conflict. Edits of different tasks never wait for each other.
- * The transcripts UPDATE fires the search trigger, so search follows in the same commit.
+ * Search follows in the same commit: the edit splices the search rows of the segments it replaced
+ * (reindexEdit; the trigger leaves writes that change the revision alone, migration 13).
  *
  * Only the revision and xmin are read under the lock; the JSON (~1 MB for an hour) is read and
  * parsed only when `cache` does not hold that row version (see store/transcript-cache.ts). With it,
@@ -95,6 +97,7 @@ export async function editTranscript(
       );
       bytes = text.length;
     }
+    await reindexEdit(db, q, taskId, base, next);
     // Kept before the commit: should it roll back, no row ever has this version (that xmin never commits).
     cache.set(taskId, `${row.revision}:${String(written?.xmin)}`, next.transcript, bytes);
     return { ok: true, revision: row.revision, transcript: next.transcript, json: next.json };
@@ -123,6 +126,49 @@ async function updateInPlace(
   return q.get(
     `UPDATE ${db.t.transcripts} SET json = ${expr} || $3::jsonb, revision = $2 WHERE task_id = $1 RETURNING xmin::text AS xmin`,
     params,
+  );
+}
+
+/**
+ * The search rows after an edit, from what it changed: the run from the first to the last segment
+ * whose times or text changed (a speaker or word-timing change needs none), or the run a split or
+ * merge replaced, spliced by transcript_segments_splice (migration 13), which touches only rows whose
+ * times or text differ. A revert, or rows not as expected, rebuilds the task's rows from the new JSON.
+ */
+async function reindexEdit(
+  db: PgDb,
+  q: PgQuery,
+  taskId: string,
+  base: Transcript,
+  next: ChangedTranscript,
+): Promise<void> {
+  const after = next.transcript.segments;
+  let run: { at: number; removed: number; inserted: number } | null = next.splice;
+  if (next.changed !== null) {
+    const differs = next.changed.filter((i) => {
+      const [a, b] = [base.segments[i], after[i]];
+      return a?.start !== b?.start || a?.end !== b?.end || a?.text !== b?.text;
+    });
+    const first = differs[0];
+    const last = differs.at(-1);
+    if (first === undefined || last === undefined) return;
+    run = { at: first, removed: last - first + 1, inserted: last - first + 1 };
+  }
+  if (run !== null) {
+    const segments = after
+      .slice(run.at, run.at + run.inserted)
+      .map((s) => ({ start: s.start, end: s.end, text: s.text }));
+    const spliced = await q.get(`SELECT ${db.t.schema}.transcript_segments_splice($1, $2, $3, $4::jsonb) AS ok`, [
+      taskId,
+      run.at,
+      run.removed,
+      JSON.stringify(segments),
+    ]);
+    if (spliced?.ok === true) return;
+  }
+  await q.run(
+    `SELECT ${db.t.schema}.transcript_segments_rebuild($1, (SELECT json -> 'segments' FROM ${db.t.transcripts} WHERE task_id = $1))`,
+    [taskId],
   );
 }
 

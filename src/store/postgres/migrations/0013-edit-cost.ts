@@ -10,11 +10,13 @@ const POS_GAP = '1e-6';
  *
  * 1. Search rows were keyed by segment index, so a split or merge shifted every later segment and
  *    the trigger rewrote all of them (each a new tuple, tsvector and GIN entries: 9–25 ms). Rows are
- *    now keyed by `pos`, a number that only orders a task's rows: the trigger finds the common
- *    prefix and suffix of the old and new segment arrays and rewrites only the middle, new rows
- *    taking positions spread between their neighbours'. When repeated splits at one place leave no
- *    room (positions closer than POS_GAP), the task's rows are numbered afresh, once. A hit's
- *    segment index is counted at search time (rows of its task ordered before it: an index range).
+ *    now keyed by `pos`, a number that only orders a task's rows, and a change rewrites only the run
+ *    of segments it replaced (transcript_segments_splice), new rows taking positions spread between
+ *    their neighbours'. When repeated splits at one place leave no room (positions closer than
+ *    POS_GAP), the task's rows are numbered afresh, once. A hit's segment index is counted at search
+ *    time (rows of its task ordered before it: an index range). An edit knows the run it replaced and
+ *    splices itself; the trigger, which must find the run by comparing the old and new JSON, now
+ *    runs only for writes that keep the revision.
  * 2. pglz (de)compression of the stored document on every read and write: lz4 is several times
  *    faster. New values only; existing ones are recompressed when next written. Servers built
  *    without lz4 keep pglz.
@@ -75,80 +77,113 @@ BEGIN
 END;
 $$;
 
+-- Rows for segments run (a jsonb array of {start, end, text}) replacing \`removed\` rows from the
+-- at-th (0-based, in position order). False, changing nothing, when the rows are not as the caller
+-- thinks or no room is left between the neighbours: the caller then rebuilds.
+CREATE OR REPLACE FUNCTION transcript_segments_splice(task text, at integer, removed integer, run jsonb)
+  RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  old_pos double precision[];
+  n_old integer;
+  m integer := jsonb_array_length(run);
+  lo double precision;
+  hi double precision;
+  step double precision;
+BEGIN
+  SELECT COALESCE(array_agg(pos ORDER BY pos), '{}') INTO old_pos FROM transcript_segments WHERE task_id = task;
+  n_old := cardinality(old_pos);
+  IF at < 0 OR removed < 0 OR at + removed > n_old THEN RETURN false; END IF;
+  IF m = removed THEN
+    -- As many as before: rows keep their positions; only those whose times or text changed are written.
+    UPDATE transcript_segments cur SET start_s = x.start_s, end_s = x.end_s, text = x.text
+    FROM (SELECT old_pos[at + j] AS pos,
+            COALESCE((run -> (j - 1) ->> 'start')::double precision, 0) AS start_s,
+            COALESCE((run -> (j - 1) ->> 'end')::double precision, 0) AS end_s,
+            COALESCE(run -> (j - 1) ->> 'text', '') AS text
+          FROM generate_series(1, m) AS j) x
+    WHERE cur.task_id = task AND cur.pos = x.pos
+      AND (cur.start_s, cur.end_s, cur.text) IS DISTINCT FROM (x.start_s, x.end_s, x.text);
+    RETURN true;
+  END IF;
+  lo := CASE WHEN at > 0 THEN old_pos[at] END;
+  hi := CASE WHEN at + removed < n_old THEN old_pos[at + removed + 1] END;
+  IF lo IS NULL AND hi IS NULL THEN lo := -1; hi := m;
+  ELSIF lo IS NULL THEN lo := hi - m - 1;
+  ELSIF hi IS NULL THEN hi := lo + m + 1;
+  END IF;
+  step := (hi - lo) / (m + 1);
+  IF step < ${POS_GAP} THEN RETURN false; END IF;
+  DELETE FROM transcript_segments WHERE task_id = task AND pos = ANY (old_pos[at + 1 : at + removed]);
+  INSERT INTO transcript_segments (task_id, user_id, pos, start_s, end_s, text)
+  SELECT task, t.user_id, lo + step * j,
+    COALESCE((run -> (j - 1) ->> 'start')::double precision, 0),
+    COALESCE((run -> (j - 1) ->> 'end')::double precision, 0),
+    COALESCE(run -> (j - 1) ->> 'text', '')
+  FROM tasks t, generate_series(1, m) AS j WHERE t.id = task;
+  RETURN true;
+END;
+$$;
+
+-- Every row of a task afresh, numbered 0, 1, …, from its segments array (not an array: none).
+CREATE OR REPLACE FUNCTION transcript_segments_rebuild(task text, segs jsonb)
+  RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  DELETE FROM transcript_segments WHERE task_id = task;
+  IF jsonb_typeof(segs) IS DISTINCT FROM 'array' THEN RETURN; END IF;
+  INSERT INTO transcript_segments (task_id, user_id, pos, start_s, end_s, text)
+  SELECT task, t.user_id, s.n - 1,
+    COALESCE((s.seg ->> 'start')::double precision, 0),
+    COALESCE((s.seg ->> 'end')::double precision, 0),
+    COALESCE(s.seg ->> 'text', '')
+  FROM tasks t, jsonb_array_elements(segs) WITH ORDINALITY AS s (seg, n) WHERE t.id = task;
+END;
+$$;
+
+-- Writes that keep the revision (a completion, also one run again over an existing transcript):
+-- find the run of segments that differs between the old and new JSON and splice it. An edit or a
+-- revert moves to a new revision and splices the rows itself, knowing what it changed (see
+-- postgres.revisions.ts): comparing ~700 segments of two ~1 MB documents is most of what a trigger
+-- costs an edit.
 CREATE OR REPLACE FUNCTION transcript_search_index() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   segs jsonb := NEW.json -> 'segments';
   before jsonb := CASE WHEN TG_OP = 'UPDATE' THEN OLD.json -> 'segments' END;
   n_new integer;
   n_old integer;
-  uid text;
-  old_pos double precision[];
   a integer; -- segments equal at the start
   b integer; -- segments equal at the end (not overlapping a)
-  m integer; -- new segments between them
-  lo double precision;
-  hi double precision;
-  step double precision;
 BEGIN
   IF jsonb_typeof(segs) IS DISTINCT FROM 'array' THEN segs := '[]'; END IF;
+  IF TG_OP = 'INSERT' THEN
+    -- A new transcript (what a completion writes): no rows yet.
+    IF jsonb_array_length(segs) > 0 THEN PERFORM transcript_segments_rebuild(NEW.task_id, segs); END IF;
+    RETURN NULL;
+  END IF;
   IF jsonb_typeof(before) IS DISTINCT FROM 'array' THEN before := '[]'; END IF;
   n_new := jsonb_array_length(segs);
-  SELECT user_id INTO uid FROM tasks WHERE id = NEW.task_id;
-  IF TG_OP = 'UPDATE' THEN
-    SELECT COALESCE(array_agg(pos ORDER BY pos), '{}') INTO old_pos FROM transcript_segments WHERE task_id = NEW.task_id;
-    n_old := cardinality(old_pos);
+  n_old := jsonb_array_length(before);
+  IF (SELECT count(*) FROM transcript_segments WHERE task_id = NEW.task_id) <> n_old THEN
+    PERFORM transcript_segments_rebuild(NEW.task_id, segs); -- rows out of step with the old JSON
+    RETURN NULL;
   END IF;
-  IF n_old = jsonb_array_length(before) THEN
-    SELECT COALESCE(min(s.n) - 1, least(n_new, n_old)) INTO a
-    FROM jsonb_array_elements(segs) WITH ORDINALITY AS s (seg, n)
-    WHERE s.n <= n_old AND s.seg IS DISTINCT FROM before -> (s.n - 1)::integer;
-    SELECT COALESCE(min(k) - 1, least(n_new, n_old) - a) INTO b
-    FROM generate_series(1, least(n_new, n_old) - a) AS k
-    WHERE segs -> (n_new - k) IS DISTINCT FROM before -> (n_old - k);
-    m := n_new - a - b;
-    IF m = n_old - a - b THEN
-      -- As many segments as before (text, speaker or word edits): rows keep their positions and
-      -- only those whose times or text changed are written.
-      UPDATE transcript_segments cur SET start_s = x.start_s, end_s = x.end_s, text = x.text
-      FROM (SELECT old_pos[a + j] AS pos,
-              COALESCE((segs -> (a + j - 1) ->> 'start')::double precision, 0) AS start_s,
-              COALESCE((segs -> (a + j - 1) ->> 'end')::double precision, 0) AS end_s,
-              COALESCE(segs -> (a + j - 1) ->> 'text', '') AS text
-            FROM generate_series(1, m) AS j) x
-      WHERE cur.task_id = NEW.task_id AND cur.pos = x.pos
-        AND (cur.start_s, cur.end_s, cur.text) IS DISTINCT FROM (x.start_s, x.end_s, x.text);
-      RETURN NULL;
-    END IF;
-    lo := CASE WHEN a > 0 THEN old_pos[a] END;
-    hi := CASE WHEN b > 0 THEN old_pos[n_old - b + 1] END;
-    IF lo IS NULL AND hi IS NULL THEN lo := -1; hi := m;
-    ELSIF lo IS NULL THEN lo := hi - m - 1;
-    ELSIF hi IS NULL THEN hi := lo + m + 1;
-    END IF;
-    step := (hi - lo) / (m + 1);
-    IF step >= ${POS_GAP} THEN
-      DELETE FROM transcript_segments WHERE task_id = NEW.task_id AND pos = ANY (old_pos[a + 1 : n_old - b]);
-      INSERT INTO transcript_segments (task_id, user_id, pos, start_s, end_s, text)
-      SELECT NEW.task_id, uid, lo + step * j,
-        COALESCE((segs -> (a + j - 1) ->> 'start')::double precision, 0),
-        COALESCE((segs -> (a + j - 1) ->> 'end')::double precision, 0),
-        COALESCE(segs -> (a + j - 1) ->> 'text', '')
-      FROM generate_series(1, m) AS j;
-      RETURN NULL;
-    END IF;
+  SELECT COALESCE(min(s.n) - 1, least(n_new, n_old)) INTO a
+  FROM jsonb_array_elements(segs) WITH ORDINALITY AS s (seg, n)
+  WHERE s.n <= n_old AND s.seg IS DISTINCT FROM before -> (s.n - 1)::integer;
+  SELECT COALESCE(min(k) - 1, least(n_new, n_old) - a) INTO b
+  FROM generate_series(1, least(n_new, n_old) - a) AS k
+  WHERE segs -> (n_new - k) IS DISTINCT FROM before -> (n_old - k);
+  IF NOT transcript_segments_splice(NEW.task_id, a, n_old - a - b,
+    (SELECT COALESCE(jsonb_agg(segs -> k ORDER BY k), '[]') FROM generate_series(a, n_new - b - 1) AS k)) THEN
+    PERFORM transcript_segments_rebuild(NEW.task_id, segs);
   END IF;
-  -- A new transcript, rows out of step with the old JSON, or no room left: number every row afresh.
-  -- (A new one, as a completion writes it, costs no more than its rows: one per task on the hot path.)
-  IF TG_OP = 'UPDATE' THEN DELETE FROM transcript_segments WHERE task_id = NEW.task_id; END IF;
-  IF n_new = 0 THEN RETURN NULL; END IF;
-  INSERT INTO transcript_segments (task_id, user_id, pos, start_s, end_s, text)
-  SELECT NEW.task_id, uid, s.n - 1,
-    COALESCE((s.seg ->> 'start')::double precision, 0),
-    COALESCE((s.seg ->> 'end')::double precision, 0),
-    COALESCE(s.seg ->> 'text', '')
-  FROM jsonb_array_elements(segs) WITH ORDINALITY AS s (seg, n);
   RETURN NULL;
 END;
 $$;
+
+DROP TRIGGER transcripts_search_index ON transcripts;
+CREATE TRIGGER transcripts_search_index AFTER INSERT ON transcripts
+FOR EACH ROW EXECUTE FUNCTION transcript_search_index();
+CREATE TRIGGER transcripts_search_reindex AFTER UPDATE OF json ON transcripts
+FOR EACH ROW WHEN (NEW.revision IS NOT DISTINCT FROM OLD.revision) EXECUTE FUNCTION transcript_search_index();
 `,
 };
