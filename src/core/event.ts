@@ -18,6 +18,7 @@ export const TASK_EVENT_TYPES = [
   'deleted',
   'retrying',
   'artifact',
+  'renamed',
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
@@ -66,6 +67,8 @@ export interface TaskEventDataMap {
   cancelled: { status: TaskStatus };
   deleted: { status: TaskStatus };
   artifact: ArtifactEventData;
+  /** The task's title changed (PATCH /v1/tasks/:id): streamed as the task's view, so other tabs follow. */
+  renamed: { title: string | null };
 }
 export type TaskEventData<T extends TaskEventType = TaskEventType> = TaskEventDataMap[T];
 
@@ -121,6 +124,7 @@ export const STREAM_EVENT_OF = {
   cancelled: 'cancelled',
   deleted: 'deleted',
   artifact: 'artifact',
+  renamed: 'progress',
 } as const satisfies Record<TaskEventType, string>;
 export type StreamEventType = (typeof STREAM_EVENT_OF)[TaskEventType];
 

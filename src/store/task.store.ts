@@ -319,8 +319,8 @@ export interface TaskStore {
   // --- library ---
   /**
    * Sets (or, with null, clears) the title of a task visible in `scope`; updatedAt moves, nothing
-   * else changes (the transcript is untouched; no event is logged). The updated task, or null when
-   * it is not visible.
+   * else changes (the transcript is untouched), and a 'renamed' event is logged in the same
+   * transaction. The updated task, or null when it is not visible.
    */
   setTitle(id: string, scope: Scope, title: string | null): Promise<Task | null>;
 

@@ -76,6 +76,23 @@ describe('server-sent events', () => {
     expect(JSON.stringify(root.messages)).toContain(b.id);
   });
 
+  it("a rename streams the task's new view to its owner (other tabs follow), not to other users", async () => {
+    s = await startServer();
+    const alice = await sse('/v1/events', s.tokens.alice);
+    const bob = await sse('/v1/events', s.tokens.bob);
+    await Promise.all([alice, bob].map((c) => c.waitFor((m) => m[0]?.event === 'snapshot')));
+    const a = await upload(s, 'alice');
+    await alice.waitFor((m) => m.some((x) => x.event === 'progress'));
+    const renamed = await call(s, 'PATCH', `/v1/tasks/${a.id}`, {
+      token: s.tokens.alice,
+      body: { title: 'Board meeting' },
+    });
+    expect(renamed.status).toBe(200);
+    const titleOf = (m: { event: string; data: unknown }) => (m.data as Json)?.task?.title;
+    await alice.waitFor((m) => m.some((x) => x.event === 'progress' && titleOf(x) === 'Board meeting'));
+    expect(bob.messages.some((m) => JSON.stringify(m.data).includes(a.id))).toBe(false);
+  });
+
   it('snapshot of the all-tasks stream lists queued and processing tasks', async () => {
     s = await startServer();
     const t1 = await upload(s, 'alice');

@@ -15,6 +15,7 @@ function frameFor({ event, task }: HubEvent): string | null {
     case 'retrying':
     case 'done':
     case 'error':
+    case 'renamed':
       if (task === null) return null;
       data = { task: toTaskView(task) };
       break;

@@ -1,4 +1,10 @@
-import type { TaskEvent, TaskEventType } from '../../core/event.js';
+import {
+  STREAM_EVENT_OF,
+  TASK_EVENT_TYPES,
+  TASK_VIEW_STREAM_EVENTS,
+  type TaskEvent,
+  type TaskEventType,
+} from '../../core/event.js';
 import type { Task } from '../../core/task.js';
 import type { TaskStore } from '../../store/task.store.js';
 
@@ -20,8 +26,10 @@ export function matches(filter: EventFilter, ev: TaskEvent): boolean {
   );
 }
 
-/** Types whose SSE payload and listeners want the task row. */
-const WITH_TASK: ReadonlySet<TaskEventType> = new Set(['created', 'progress', 'retrying', 'done', 'error']);
+/** Types whose SSE payload and listeners want the task row: those streamed as the task's view. */
+const WITH_TASK: ReadonlySet<TaskEventType> = new Set(
+  TASK_EVENT_TYPES.filter((t) => (TASK_VIEW_STREAM_EVENTS as readonly string[]).includes(STREAM_EVENT_OF[t])),
+);
 
 /**
  * Pairs events with the rows they need (one read per task, only for events `want` accepts), for

@@ -14,6 +14,7 @@ export const EVENT_DATA_SQL = {
   progress: (r: string) =>
     `jsonb_build_object('status', ${r}.status, 'stage', ${r}.stage, 'doneSeconds', ${r}.done_seconds,
        'durationSeconds', ${r}.duration_seconds, 'speed', ${r}.speed, 'attempts', ${r}.attempts)`,
+  renamed: (r: string) => `jsonb_build_object('title', ${r}.title)`,
   done: (r: string) =>
     `jsonb_build_object('status', ${r}.status, 'stage', ${r}.stage, 'doneSeconds', ${r}.done_seconds,
        'durationSeconds', ${r}.duration_seconds)`,

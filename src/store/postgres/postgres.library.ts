@@ -2,10 +2,12 @@ import type { Task } from '../../core/task.js';
 import { taskFromRow } from '../task.rows.js';
 import type { Scope } from '../task.store.js';
 import type { PgDb } from './postgres.db.js';
+import { EVENT_DATA_SQL } from './postgres.event-data.js';
+import * as events from './postgres.events.js';
 
 /** The library's writes: a task's title. */
 
-/** See TaskStore.setTitle; one statement. */
+/** See TaskStore.setTitle; one statement, with its 'renamed' event. */
 export async function setTitle(
   db: PgDb,
   id: string,
@@ -16,7 +18,9 @@ export async function setTitle(
   const params: unknown[] = [id, title, now];
   const scoped = 'admin' in scope ? '' : ` AND user_id = $${params.push(scope.userId)}`;
   const row = await db.get(
-    `UPDATE ${db.t.tasks} SET title = $2, updated_at = $3 WHERE id = $1${scoped} RETURNING *`,
+    `WITH renamed AS (UPDATE ${db.t.tasks} SET title = $2, updated_at = $3 WHERE id = $1${scoped} RETURNING *),
+     ${events.eventCte(db, 'ev', 'renamed', 'renamed', EVENT_DATA_SQL.renamed, '$3::bigint')}
+     SELECT * FROM renamed`,
     params,
   );
   return row ? taskFromRow(row) : null;

@@ -372,6 +372,26 @@ describe('web UI: editing a transcript', () => {
     // What the page built from its own edits is what the server stored.
     await expect(shown()).resolves.toEqual(stored(merged));
 
+    // The same speaker on the next segment, then renamed everywhere from the first one's editor.
+    await page.getByTestId('segment-edit').nth(1).click();
+    await page.getByTestId('segment-editor-speaker').fill('Narrator');
+    await page.getByTestId('segment-editor-speaker').press('Enter');
+    await expect.poll(() => page.getByTestId('segment-speaker').count()).toBe(2);
+    await page.getByTestId('segment-edit').first().click();
+    // Offered only once the name differs from the segment's own.
+    await expect(page.getByTestId('segment-editor-rename').count()).resolves.toBe(0);
+    await page.getByTestId('segment-editor-speaker').fill('Host');
+    await page.getByTestId('segment-editor-rename').click();
+    await expect.poll(() => page.getByTestId('segment-speaker').allTextContents()).toEqual(['Host', 'Host']);
+    const renamed = await api<Transcript>(`/v1/tasks/${taskId}/transcript?format=json`);
+    expect(renamed.segments.slice(0, 2).map((s) => s.speaker)).toEqual(['Host', 'Host']);
+    expect(renamed.segments.filter((s) => s.speaker !== undefined)).toHaveLength(2);
+    const history = await api<{ revisions: { operations: { op: string }[] }[] }>(
+      `/v1/tasks/${taskId}/transcript/revisions`,
+    );
+    expect(history.revisions.at(-1)?.operations.map((o) => o.op)).toEqual(['rename_speaker']);
+    await expect(shown()).resolves.toEqual(stored(renamed));
+
     // Unsaved text is not dropped by a click on another segment: the editor stays and says why.
     await page.getByTestId('segment-edit').first().click();
     await page.getByTestId('segment-editor-text').fill('not saved yet');

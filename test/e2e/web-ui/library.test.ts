@@ -206,6 +206,9 @@ describe('web UI: library and search', () => {
     });
     await row(page, FIRST_NAME).waitFor();
     await row(page, SECOND_NAME).waitFor();
+    // A second tab on the same list: it follows the rename from the event stream, without a reload.
+    const other = await openHome();
+    await row(other, FIRST_NAME).waitFor();
 
     // Rename: Enter saves (one PATCH), the row shows the title and still names the file.
     await row(page, FIRST_NAME).getByTestId('task-rename').click();
@@ -217,6 +220,11 @@ describe('web UI: library and search', () => {
     await renamed.getByRole('link', { name: TITLE, exact: true }).waitFor();
     await expect(renamed.getByTestId('task-file-name').textContent()).resolves.toBe(FIRST_NAME);
     await expect(api<TaskView>(`/v1/tasks/${ids.first}`)).resolves.toMatchObject({ title: TITLE });
+    await other
+      .locator(`[data-testid="task-row"][data-task-id="${ids.first}"]`)
+      .getByRole('link', { name: TITLE, exact: true })
+      .waitFor();
+    await other.close();
     // Focus is back on Rename, so the keyboard user is where they were.
     await expect(page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).resolves.toBe('task-rename');
     // Esc cancels: nothing is sent, the name stays.

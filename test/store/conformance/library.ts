@@ -38,7 +38,7 @@ export function libraryConformance(ctx: ConformanceContext): void {
   };
 
   describe('library: titles', () => {
-    it('sets and clears a title in scope; the row moves on, nothing else changes', async () => {
+    it('sets and clears a title in scope; the row moves on and a renamed event is logged, nothing else changes', async () => {
       const { store, clock } = ctx;
       const task = await ctx.enqueue({ sourceName: 'rec.wav' });
       clock.advance(500);
@@ -50,8 +50,15 @@ export function libraryConformance(ctx: ConformanceContext): void {
       expect((await store.setTitle(task.id, ADMIN, 'By admin'))?.title).toBe('By admin');
       expect((await store.setTitle(task.id, ALICE, null))?.title).toBeNull();
       expect(await store.setTitle('missing', ALICE, 'x')).toBeNull();
-      // The title does not count as a status change: no event.
-      expect((await store.readEvents(0, 10, { taskId: task.id })).map((e) => e.type)).toEqual(['created']);
+      // Each rename that took logs one 'renamed' event (so streams can follow); a refused one none.
+      const log = await store.readEvents(0, 10, { taskId: task.id });
+      expect(log.map((e) => [e.type, e.data])).toEqual([
+        ['created', expect.anything()],
+        ['renamed', { title: 'Board meeting' }],
+        ['renamed', { title: 'By admin' }],
+        ['renamed', { title: null }],
+      ]);
+      expect(log.filter((e) => e.type === 'renamed').every((e) => e.userId === task.userId)).toBe(true);
     });
 
     it('keeps the transcript and word count when the title changes', async () => {

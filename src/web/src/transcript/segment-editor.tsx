@@ -23,7 +23,8 @@ interface Props {
 /**
  * A segment's text in a text area, in place of the text. Only the text changes: the player is not
  * touched, so the recording keeps playing while the user types. Enter saves, Esc cancels, Alt+Enter
- * splits at the cursor; a speaker can be set, and the segment merged with the next one.
+ * splits at the cursor; a speaker can be set (or, when the segment had one, renamed in every segment
+ * that has it), and the segment merged with the next one.
  */
 export function SegmentEditor(props: Props) {
   const { segment, index, word, isLast, speakers, busy, nudge, onChanged, onSave, onClose } = props;
@@ -63,13 +64,13 @@ export function SegmentEditor(props: Props) {
     return ops;
   };
 
-  const submit = async (extra: EditOperation[] = []) => {
+  const submit = async (extra: EditOperation[] = [], ownSpeaker = true) => {
     if (busy) return;
     if (text.trim() === '') {
       setHint('A segment cannot be empty. Merge it with the next one instead, or press Esc.');
       return;
     }
-    const ops = [...changes(), ...extra];
+    const ops = [...changes().filter((o) => ownSpeaker || o.op !== 'set_speaker'), ...extra];
     if (ops.length === 0) {
       onClose();
       return;
@@ -103,6 +104,10 @@ export function SegmentEditor(props: Props) {
     }
   };
   const listId = `speakers-${index}`;
+  // The segment's speaker, renamed in every segment that has it (one operation, one revision).
+  const before = segment.speaker ?? '';
+  const renameTo = speaker.trim();
+  const renamable = before !== '' && renameTo !== '' && renameTo !== before;
 
   return (
     <div class="segment-editor" data-testid="segment-editor">
@@ -137,6 +142,17 @@ export function SegmentEditor(props: Props) {
             <option key={s} value={s} />
           ))}
         </datalist>
+        {renamable && (
+          <button
+            type="button"
+            class="button button--quiet"
+            disabled={busy}
+            onClick={() => void submit([{ op: 'rename_speaker', from: before, to: renameTo }], false)}
+            data-testid="segment-editor-rename"
+          >
+            Rename “{before}” everywhere
+          </button>
+        )}
       </div>
       <div class="segment-editor__row">
         <button

@@ -151,6 +151,7 @@ export class DeltaStream implements EventSink {
       case 'created':
       case 'progress':
       case 'retrying':
+      case 'renamed':
         return;
     }
   }
