@@ -29,8 +29,8 @@ import { type SqliteDb, scopeSql } from './sqlite.db.js';
  * revision, the second sees the first's number and gets a conflict. The operations are applied in
  * the transaction too (a few ms for an hour of speech). Search and the word count follow in the same
  * commit: the edit re-indexes the segments it changed itself (reindexEdit) and counts the words (the
- * update triggers leave writes that change the revision alone, migration 10). The stored JSON is parsed only when `cache` does not
- * hold exactly that text (see store/transcript-cache.ts).
+ * update triggers leave writes that change the revision alone, migration 10). The stored JSON is
+ * parsed only when `cache` does not hold exactly that text (see store/transcript-cache.ts).
  */
 export function editTranscript(
   db: SqliteDb,
@@ -69,7 +69,7 @@ export function editTranscript(
   return result;
 }
 
-/** Migration 9's re-index of a whole transcript (an upsert, then a delete), as statements of their own (for a revert). */
+/** Migration 9's re-index of a whole transcript (an upsert, then a delete) as statements of their own, for a revert. */
 const REINDEX_ALL = reindex
   .replaceAll('NEW.task_id', '@task')
   .replaceAll('NEW.json', '@json')
