@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueFullError } from '../../src/core/errors/index.js';
 import { createStore } from '../../src/store/create-store.js';
+import { QUEUE_DEPTH_ROWS } from '../../src/store/postgres/migrations/0014-queue-depth.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations/index.js';
 import { PostgresTaskStore } from '../../src/store/postgres/postgres.store.js';
 import type { TaskStore } from '../../src/store/task.store.js';
 import { freshPgSchema, TEST_PG_URL, type TestSchema, truncatePgSchema } from '../helpers/pg.js';
-import { newTask } from './conformance/fixtures.js';
+import { FakeClock, LEASE, must, newTask } from './conformance/fixtures.js';
 import { taskStoreConformance } from './conformance/index.js';
 
 let schema: TestSchema;
@@ -175,5 +177,119 @@ describe('PostgresTaskStore', () => {
     } finally {
       await store.close();
     }
+  });
+
+  describe("the queue bound's count (migration 14)", () => {
+    /** The count the bound reads, and the queued tasks counted directly. */
+    const depthOf = async (client: pg.Client, name: string) => {
+      const { rows } = await client.query(
+        `SELECT (SELECT coalesce(sum(queued), 0) FROM "${name}".queue_depth)::int AS depth,
+                (SELECT count(*) FROM "${name}".tasks WHERE status = 'queued')::int AS queued`,
+      );
+      return rows[0] as { depth: number; queued: number };
+    };
+
+    it('stays equal to the queued tasks through every transition in and out of the queue', async () => {
+      const s = await track();
+      const clock = new FakeClock();
+      const store = new PostgresTaskStore(TEST_PG_URL, { schema: s.schema, poolSize: 4, now: clock.now });
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      const steps: string[] = [];
+      const check = async (step: string) => {
+        const { depth, queued } = await depthOf(client, s.schema);
+        steps.push(`${step}: ${depth}/${queued}`);
+        expect(depth, steps.join('; ')).toBe(queued);
+      };
+      try {
+        await store.migrate();
+        await check('empty');
+        const tasks = [];
+        for (let i = 0; i < 8; i++) tasks.push(await store.enqueue(newTask({ maxAttempts: 2 }), 100));
+        await check('enqueued 8');
+        const [a, b, c] = [
+          await store.claim('w1', LEASE),
+          await store.claim('w2', LEASE),
+          await store.claim('w3', LEASE),
+        ];
+        await check('claimed 3');
+        await store.fail(must(a).id, 'w1', { code: 'engine_failed', message: 'x', retryable: true });
+        await check('a retryable failure requeues');
+        await store.release(must(b).id, 'w2');
+        await check('a release requeues');
+        clock.advance(LEASE + 1);
+        expect(await store.reclaimExpired(clock.t)).toBe(1);
+        await check('an expired lease requeues');
+        await store.cancel(must(tasks[7]).id, { admin: true });
+        await check('a queued task cancelled');
+        await store.remove(must(tasks[6]).id, { admin: true });
+        await check('a queued task deleted');
+        clock.advance(60_000); // past the retry backoff
+        const d = must(await store.claim('w4', LEASE));
+        const transcript = { language: 'en', duration: 1, segments: [], text: '' };
+        const { next } = await store.completeAndClaim(d.id, 'w4', transcript, LEASE);
+        await check('completed one and claimed the next in one statement');
+        await store.fail(must(next).id, 'w4', { code: 'bad_audio', message: 'x', retryable: false });
+        await check('a final failure');
+        await store.retry(must(next).id, { admin: true });
+        await check("a user's retry requeues");
+        await store.remove(must(c).id, { admin: true });
+        await check('a task deleted');
+        // The bound reads this count: full at exactly the queued number, room for one more below it.
+        const { queued } = await depthOf(client, s.schema);
+        await expect(store.enqueue(newTask(), queued)).rejects.toBeInstanceOf(QueueFullError);
+        await expect(store.enqueue(newTask(), queued + 1)).resolves.toMatchObject({ status: 'queued' });
+        await check('the bound admitted one');
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
+
+    it('folds the rows of ended backends into one, and the count stays exact', async () => {
+      const s = await track();
+      const store = new PostgresTaskStore(TEST_PG_URL, { schema: s.schema, poolSize: 1 });
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      try {
+        await store.migrate();
+        // Each short-lived store is its own backend and leaves a row behind.
+        // Row 0 (the migration's) and one per store: one row short of a fold.
+        for (let i = 0; i < QUEUE_DEPTH_ROWS; i++) {
+          const once = new PostgresTaskStore(TEST_PG_URL, { schema: s.schema, poolSize: 1 });
+          await once.enqueue(newTask(), 1000);
+          await once.close();
+        }
+        const rowsOf = async () =>
+          (await client.query(`SELECT backend, queued::int FROM "${s.schema}".queue_depth ORDER BY backend`)).rows as {
+            backend: number;
+            queued: number;
+          }[];
+        const left = await rowsOf();
+        expect(left.length).toBe(QUEUE_DEPTH_ROWS + 1);
+        // A closed connection's backend exits a moment after the client closes the socket.
+        const pids = left.map((r) => r.backend).filter((pid) => pid !== 0);
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1)', [
+            pids,
+          ]);
+          if (rows[0].n === 0) break;
+          if (Date.now() > deadline) throw new Error("the closed stores' backends did not exit");
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        // The next enqueue folds them into row 0; its own backend's row is the only other one.
+        await store.enqueue(newTask(), 1000);
+        const after = await rowsOf();
+        expect(after).toEqual([
+          { backend: 0, queued: QUEUE_DEPTH_ROWS },
+          { backend: expect.any(Number), queued: 1 },
+        ]);
+        expect(await depthOf(client, s.schema)).toEqual({ depth: QUEUE_DEPTH_ROWS + 1, queued: QUEUE_DEPTH_ROWS + 1 });
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
   });
 });

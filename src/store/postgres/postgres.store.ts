@@ -132,7 +132,9 @@ export class PostgresTaskStore implements TaskStore {
    * The bound counts every queued task, including those waiting out a retry backoff; processing
    * tasks do not count. A non-finite `maxQueued` (Infinity) disables it. Bounded enqueues serialise
    * on an advisory lock taken before the count's snapshot (queued_count_locked, migration 7), so
-   * concurrent ones cannot overshoot the bound. The bound, the insert and the event are one statement.
+   * concurrent ones cannot overshoot the bound; the count is the sum of a few counter rows that
+   * triggers keep (migration 14), not a scan of the queue. The bound, the insert and the event are
+   * one statement.
    */
   async enqueue(task: NewTask, maxQueued: number): Promise<Task> {
     const now = this.opts.now();

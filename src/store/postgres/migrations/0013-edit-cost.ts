@@ -26,6 +26,15 @@ const POS_GAP = '1e-6';
  *
  * Also: the trigger reads the task's owner once instead of joining tasks per segment.
  */
+/** A segments array's word count (the word array's length, else the text's words), as one SELECT. */
+export const SEGMENTS_WORD_COUNT_SQL = `SELECT COALESCE(SUM(CASE
+      WHEN jsonb_typeof(s.seg -> 'words') = 'array' AND jsonb_array_length(s.seg -> 'words') > 0
+        THEN jsonb_array_length(s.seg -> 'words')
+      ELSE COALESCE(array_length(regexp_split_to_array(
+        NULLIF(regexp_replace(COALESCE(s.seg ->> 'text', ''), '^\\s+|\\s+$', '', 'g'), ''), '\\s+'), 1), 0)
+    END), 0)::integer
+  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(segs) = 'array' THEN segs ELSE '[]'::jsonb END) AS s (seg)`;
+
 export const editCost: Migration = {
   version: 13,
   name: 'edit-cost',
@@ -48,13 +57,7 @@ $$;
 
 -- Takes the segments array, not the document: see transcript_word_count_sync.
 CREATE OR REPLACE FUNCTION transcript_segments_word_count(segs jsonb) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
-  SELECT COALESCE(SUM(CASE
-      WHEN jsonb_typeof(s.seg -> 'words') = 'array' AND jsonb_array_length(s.seg -> 'words') > 0
-        THEN jsonb_array_length(s.seg -> 'words')
-      ELSE COALESCE(array_length(regexp_split_to_array(
-        NULLIF(regexp_replace(COALESCE(s.seg ->> 'text', ''), '^\\s+|\\s+$', '', 'g'), ''), '\\s+'), 1), 0)
-    END), 0)::integer
-  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(segs) = 'array' THEN segs ELSE '[]'::jsonb END) AS s (seg)
+  ${SEGMENTS_WORD_COUNT_SQL}
 $$;
 
 CREATE OR REPLACE FUNCTION transcript_word_count(t jsonb) RETURNS integer LANGUAGE sql IMMUTABLE AS $$

@@ -12,6 +12,7 @@ import { library } from './0010-library.js';
 import { searchIncremental } from './0011-search-incremental.js';
 import { claimPlan } from './0012-claim-plan.js';
 import { editCost } from './0013-edit-cost.js';
+import { queueDepth } from './0014-queue-depth.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -28,4 +29,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   searchIncremental,
   claimPlan,
   editCost,
+  queueDepth,
 ]);
