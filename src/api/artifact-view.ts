@@ -21,6 +21,7 @@ export function toArtifactView(artifact: Artifact, summary: Summary | null = nul
     created_at: new Date(artifact.createdAt).toISOString(),
     started_at: iso(artifact.startedAt),
     finished_at: iso(artifact.finishedAt),
+    revision: artifact.revision,
     result: summary === null ? null : { summary: summary.summary, key_points: summary.keyPoints, model: summary.model },
   };
 }

@@ -44,6 +44,11 @@ export interface Artifact {
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
+  /**
+   * The transcript revision the result was made from (set when it succeeds; null before, and for
+   * results made before revisions were recorded).
+   */
+  revision: number | null;
 }
 
 /** A transcript's summary. */

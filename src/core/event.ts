@@ -46,6 +46,8 @@ export interface ArtifactEventData {
   attempts: number;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The transcript revision a succeeded result was made from (absent in events logged before it was kept). */
+  revision?: number | null;
 }
 
 /** The `data` each event type carries; the row at the time of the transition, in part. */
@@ -149,4 +151,6 @@ export interface ArtifactStreamData {
   progress: { done_windows: number; total_windows: number };
   attempts: number;
   error: { code: string; message: string } | null;
+  /** See ArtifactView's `revision`. */
+  revision: number | null;
 }

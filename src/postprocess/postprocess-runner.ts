@@ -137,8 +137,10 @@ export class PostprocessRunner {
     );
     const started = Date.now();
     try {
-      const transcript = await store.getTranscript(taskId);
-      if (transcript === null) throw new InternalError(`task ${taskId} has no transcript`);
+      // The newest revision, and its number: a request after a later edit makes the artifact again.
+      const current = await store.getTranscriptWithRevision(taskId);
+      if (current === null) throw new InternalError(`task ${taskId} has no transcript`);
+      const { transcript, revision } = current;
       const deps: PostprocessDeps = {
         chat: (request) => this.client.chat(request, signal),
         windowTokens: config.llmWindowTokens,
@@ -155,7 +157,7 @@ export class PostprocessRunner {
         result = outcome.transcript;
       }
       signal.throwIfAborted();
-      const stored = await store.completeArtifact(taskId, kind, this.id, result);
+      const stored = await store.completeArtifact(taskId, kind, this.id, result, revision);
       log.info(
         { ms: Date.now() - started, stored },
         stored ? 'artifact done' : 'artifact done, but its lease was lost',

@@ -119,6 +119,7 @@ export function artifactFromRow(r: Row): Artifact {
     startedAt: numOrNull(r.started_at),
     finishedAt: numOrNull(r.finished_at),
     updatedAt: num(r.updated_at),
+    revision: numOrNull(r.revision),
   };
 }
 

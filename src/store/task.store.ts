@@ -194,12 +194,16 @@ export interface TaskStore {
     workerId: string,
     progress: ArtifactProgress,
   ): Promise<boolean>;
-  /** Stores the result and marks the artifact succeeded (stage 'done'). False when the lease is not held. */
+  /**
+   * Stores the result and marks the artifact succeeded (stage 'done'), made from the transcript's
+   * `revision`. False when the lease is not held.
+   */
   completeArtifact<K extends ArtifactKind>(
     taskId: string,
     kind: K,
     workerId: string,
     result: ArtifactResult<K>,
+    revision: number,
   ): Promise<boolean>;
   /**
    * Ends an attempt that failed: retryable with attempts left -> queued with runAt = now + backoff,

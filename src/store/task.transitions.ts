@@ -44,10 +44,14 @@ export function assertArtifactRequestable(task: Task): void {
 
 /**
  * What requesting an artifact that exists already does: a failed one is queued again (attempts
- * reset); a queued, running or succeeded one is left as it is, so repeating a request is harmless.
+ * reset), and so is a succeeded one made from an older revision than the transcript's newest (it was
+ * edited since: the summary or polish is made again from the edit). A queued or running one, or a
+ * succeeded one of the newest revision, is left as it is, so repeating a request is harmless. A
+ * result without a recorded revision counts as made from revision 0.
  */
-export function artifactRequeues(artifact: Pick<Artifact, 'status'>): boolean {
-  return artifact.status === 'failed';
+export function artifactRequeues(artifact: Pick<Artifact, 'status' | 'revision'>, transcriptRevision: number): boolean {
+  if (artifact.status === 'failed') return true;
+  return artifact.status === 'succeeded' && (artifact.revision ?? 0) < transcriptRevision;
 }
 
 /** Counts with every status present, so callers never meet a missing key. */
@@ -109,5 +113,6 @@ export function artifactData(a: Artifact): TaskEventData<'artifact'> {
     attempts: a.attempts,
     errorCode: a.errorCode,
     errorMessage: a.errorMessage,
+    revision: a.revision,
   };
 }

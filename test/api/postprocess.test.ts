@@ -147,6 +147,28 @@ describe('post-processing API', () => {
     await call(s, 'DELETE', `/v1/tasks/${queued.id}`, { token: s.tokens.alice });
   });
 
+  it('a polish asked for again after an edit is made from the edited transcript', async () => {
+    const task = await s.store.addFinished(finishedTask(s.users.alice?.id ?? '', { polish: true }), TRANSCRIPT);
+    expect(await settled(task.id, 'polish')).toMatchObject({ status: 'succeeded', revision: 0 });
+    const calls = fake.requests.length;
+    // Nothing was edited: asking again changes nothing and calls no model.
+    const same = await call(s, 'POST', `/v1/tasks/${task.id}/polish`, { token: s.tokens.alice });
+    expect(await json(same)).toMatchObject({ status: 'succeeded', revision: 0 });
+    const edit = await call(s, 'PATCH', `/v1/tasks/${task.id}/transcript`, {
+      token: s.tokens.alice,
+      headers: { 'if-match': '"r0"' },
+      body: { operations: [{ op: 'replace_text', segment: 1, text: 'third part' }] },
+    });
+    expect(edit.status).toBe(200);
+    const again = await call(s, 'POST', `/v1/tasks/${task.id}/polish`, { token: s.tokens.alice });
+    expect(again.status).toBe(202);
+    expect(await json(again)).toMatchObject({ status: 'queued', attempts: 0, revision: 0 });
+    expect(await settled(task.id, 'polish')).toMatchObject({ status: 'succeeded', revision: 1 });
+    expect(fake.requests.length).toBeGreaterThan(calls);
+    const polished = await get(`/v1/tasks/${task.id}/transcript?variant=polished`);
+    expect(polished.body.text).toBe('Hello world. Third part.');
+  });
+
   it("streams the artifact's changes as `artifact` events on the task's SSE stream", async () => {
     const task = await s.store.addFinished(finishedTask(s.users.alice?.id ?? '', {}), TRANSCRIPT);
     const sse = await SseClient.open(`${s.url}/v1/tasks/${task.id}/events`, {
@@ -169,6 +191,7 @@ describe('post-processing API', () => {
         progress: { done_windows: 1, total_windows: 1 },
         attempts: 1,
         error: null,
+        revision: 0,
       });
     } finally {
       await sse.close();

@@ -53,6 +53,7 @@ describe('SqliteTaskStore', () => {
         { version: 8, name: 'library' },
         { version: 9, name: 'search-incremental' },
         { version: 10, name: 'edit-reindex' },
+        { version: 11, name: 'artifact-revision' },
       ]);
     } finally {
       db.close();

@@ -40,6 +40,7 @@ function frameFor({ event, task }: HubEvent): string | null {
         progress: { done_windows: a.doneWindows, total_windows: a.totalWindows },
         attempts: a.attempts,
         error: a.errorCode === null ? null : { code: a.errorCode, message: a.errorMessage ?? '' },
+        revision: a.revision ?? null,
       } satisfies ArtifactStreamData;
       break;
     }

@@ -33,6 +33,12 @@ export const ArtifactViewSchema = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     started_at: Nullable(Type.String({ format: 'date-time' })),
     finished_at: Nullable(Type.String({ format: 'date-time' })),
+    revision: Nullable(
+      Type.Integer({
+        description:
+          'The transcript revision the result was made from (null until it first succeeds). Asking for it again after an edit makes it again from the newest revision.',
+      }),
+    ),
     result: Type.Union([SummaryResultSchema, Type.Null()], {
       description:
         'GET /summary once succeeded: the summary. Always null for polish (read the transcript with variant=polished).',

@@ -91,7 +91,8 @@ export async function request(
     if (created) await logEvent(db, q, created, now, task.userId);
     return created;
   }
-  if (!artifactRequeues(existing)) return existing;
+  const current = await q.get(`SELECT revision FROM ${db.t.transcripts} WHERE task_id = $1`, [taskId]);
+  if (!artifactRequeues(existing, Number(current?.revision ?? 0))) return existing;
   const row = await q.get(
     `UPDATE ${db.t.artifacts} SET status = 'queued', stage = 'waiting', attempts = 0, run_at = $3, done_windows = 0,
        total_windows = 0, error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL,
@@ -176,13 +177,14 @@ export async function complete(
   kind: ArtifactKind,
   workerId: string,
   result: ArtifactResult,
+  revision: number,
   now: number,
 ): Promise<boolean> {
   const done = await q.get(
     `UPDATE ${db.t.artifacts} SET status = 'succeeded', stage = 'done', done_windows = total_windows,
-       lease_owner = NULL, lease_expires_at = NULL, finished_at = $4, updated_at = $4
+       lease_owner = NULL, lease_expires_at = NULL, finished_at = $4, updated_at = $4, revision = $5
      WHERE ${HELD} RETURNING *`,
-    [taskId, kind, workerId, now],
+    [taskId, kind, workerId, now, revision],
   );
   if (!done) return false;
   await q.run(

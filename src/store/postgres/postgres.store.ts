@@ -452,8 +452,9 @@ export class PostgresTaskStore implements TaskStore {
     kind: K,
     workerId: string,
     result: ArtifactResult<K>,
+    revision: number,
   ): Promise<boolean> {
-    return this.db.tx((q) => artifacts.complete(this.db, q, taskId, kind, workerId, result, this.opts.now()));
+    return this.db.tx((q) => artifacts.complete(this.db, q, taskId, kind, workerId, result, revision, this.opts.now()));
   }
 
   async failArtifact(

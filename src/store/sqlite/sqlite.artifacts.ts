@@ -73,7 +73,8 @@ export function request(db: SqliteDb, taskId: string, kind: ArtifactKind, scope:
     if (created) logEvent(db, created, now, task.userId);
     return created;
   }
-  if (!artifactRequeues(existing)) return existing;
+  const revision = Number(db.get('SELECT revision FROM transcripts WHERE task_id = ?', [taskId])?.revision ?? 0);
+  if (!artifactRequeues(existing, revision)) return existing;
   return changed(
     db,
     db.get(
@@ -150,13 +151,14 @@ export function complete(
   kind: ArtifactKind,
   workerId: string,
   result: ArtifactResult,
+  revision: number,
   now: number,
 ): boolean {
   const done = db.get(
     `UPDATE artifacts SET status = 'succeeded', stage = 'done', done_windows = total_windows, lease_owner = NULL,
-       lease_expires_at = NULL, finished_at = @now, updated_at = @now
+       lease_expires_at = NULL, finished_at = @now, updated_at = @now, revision = @revision
      WHERE ${HELD} RETURNING *`,
-    { taskId, kind, workerId, now },
+    { taskId, kind, workerId, now, revision },
   );
   if (!done) return false;
   db.run(

@@ -428,8 +428,9 @@ export class SqliteTaskStore implements TaskStore {
     kind: K,
     workerId: string,
     result: ArtifactResult<K>,
+    revision: number,
   ): Promise<boolean> {
-    return this.db.write(() => artifacts.complete(this.db, taskId, kind, workerId, result, this.opts.now()));
+    return this.db.write(() => artifacts.complete(this.db, taskId, kind, workerId, result, revision, this.opts.now()));
   }
 
   async failArtifact(

@@ -2,8 +2,9 @@
  * Summary and clean-up in the web UI, against a real `earshot serve` (child process, real SQLite,
  * real PocketSphinx worker) whose LLM is the loopback fake chat-completions server, in real headless
  * Chromium: ask for both at upload, read the summary, switch to the polished transcript and download
- * it; and ask for a summary of a finished task from its page. What the page shows is compared with
- * what the API serves, so the UI is checked, not the fake model. Every wait is on a page condition.
+ * it; ask for a summary of a finished task from its page; after an edit, make the clean-up again.
+ * What the page shows is compared with what the API serves, so the UI is checked, not the fake
+ * model. Every wait is on a page condition.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -186,6 +187,30 @@ describe('web UI: summary and clean-up', () => {
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.getByTestId('artifact-polish-ready').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Polished' }).waitFor();
+    await expect(page.getByTestId('artifact-polish-outdated').count()).resolves.toBe(0);
+
+    // An edit leaves both made from an older revision: the page offers to make them again, and the
+    // clean-up made again is the edited text's.
+    const edited = 'an edited first segment';
+    await page.getByTestId('edit-mode').click();
+    await page.getByTestId('segment-edit').first().click();
+    const editor = page.getByTestId('segment-editor-text');
+    await editor.fill(edited);
+    await editor.press('Enter');
+    await page.getByTestId('edited-badge').filter({ hasText: 'revision 1' }).waitFor();
+    await page.getByTestId('artifact-summary-outdated').waitFor();
+    const outdated = page.getByTestId('artifact-polish-outdated');
+    await outdated.getByRole('button', { name: 'Clean up again' }).click();
+    await page
+      .locator('[data-testid="artifact-polish"][data-status="succeeded"] [data-testid="artifact-polish-ready"]')
+      .waitFor({ timeout: 30_000 });
+    await expect(outdated.count()).resolves.toBe(0);
+    const remade = await api<Transcript>(`/v1/tasks/${id}/transcript?format=json&variant=polished`);
+    expect(remade.segments[0]?.text).toBe(polishText(edited));
+    expect(await api<{ revision: number }>(`/v1/tasks/${id}/polish`)).toMatchObject({ revision: 1 });
+    // The summary was not asked for again: still from revision 0, still offered.
+    expect(await api<{ revision: number }>(`/v1/tasks/${id}/summary`)).toMatchObject({ revision: 0 });
+    await page.getByTestId('artifact-summary-outdated').waitFor();
     await page.close();
   });
 });

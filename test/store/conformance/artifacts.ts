@@ -44,6 +44,7 @@ export function artifactsConformance(ctx: ConformanceContext): void {
         startedAt: null,
         finishedAt: null,
         updatedAt: completedAt,
+        revision: null,
       });
       expect(await store.getArtifact(both.id, 'polish')).toMatchObject({ status: 'queued' });
       expect(await store.getArtifact(none.id, 'summary')).toBeNull();
@@ -85,6 +86,35 @@ export function artifactsConformance(ctx: ConformanceContext): void {
     });
   });
 
+  describe('artifacts: after edits', () => {
+    it('a request after an edit makes a succeeded artifact again; one of the newest revision stays', async () => {
+      const { store, clock } = ctx;
+      const task = await succeeded({ polish: true });
+      must(await store.claimArtifact('r1', LEASE, 1));
+      expect(await store.completeArtifact(task.id, 'polish', 'r1', transcript, 0)).toBe(true);
+      const made = must(await store.getArtifact(task.id, 'polish'));
+      expect(made).toMatchObject({ status: 'succeeded', revision: 0 });
+      // Asked again with no edit in between: nothing to do.
+      expect(await store.requestArtifact(task.id, 'polish', ALICE)).toEqual(made);
+      const edit = await store.editTranscript(task.id, ALICE, {
+        expected: 0,
+        userId: 'alice',
+        change: { kind: 'edit', operations: [{ op: 'replace_text', segment: 0, text: 'an edited segment' }] },
+      });
+      expect(edit).toMatchObject({ ok: true, revision: 1 });
+      clock.advance(5);
+      const again = must(await store.requestArtifact(task.id, 'polish', ALICE));
+      expect(again).toMatchObject({ status: 'queued', attempts: 0, runAt: clock.t, finishedAt: null });
+      // The summary was never asked for: an edit does not create one.
+      expect(await store.getArtifact(task.id, 'summary')).toBeNull();
+      must(await store.claimArtifact('r2', LEASE, 1));
+      expect(await store.completeArtifact(task.id, 'polish', 'r2', transcript, 1)).toBe(true);
+      const remade = must(await store.getArtifact(task.id, 'polish'));
+      expect(remade).toMatchObject({ status: 'succeeded', revision: 1 });
+      expect(await store.requestArtifact(task.id, 'polish', ALICE)).toEqual(remade);
+    });
+  });
+
   describe('artifacts: runner transitions', () => {
     it('claims the oldest due artifact with a lease; holder-only progress, heartbeat and complete', async () => {
       const { store, clock } = ctx;
@@ -108,14 +138,15 @@ export function artifactsConformance(ctx: ConformanceContext): void {
       expect(await store.heartbeatArtifact(task.id, 'summary', 'r2', LEASE)).toBe(false);
       expect(await store.heartbeatArtifact(task.id, 'summary', 'r1', LEASE)).toBe(true);
       expect((await store.getArtifact(task.id, 'summary'))?.leaseExpiresAt).toBe(clock.t + LEASE);
-      expect(await store.completeArtifact(task.id, 'summary', 'r2', summary)).toBe(false);
-      expect(await store.completeArtifact(task.id, 'summary', 'r1', summary)).toBe(true);
+      expect(await store.completeArtifact(task.id, 'summary', 'r2', summary, 0)).toBe(false);
+      expect(await store.completeArtifact(task.id, 'summary', 'r1', summary, 0)).toBe(true);
       expect(await store.getArtifact(task.id, 'summary')).toMatchObject({
         status: 'succeeded',
         stage: 'done',
         doneWindows: 3,
         leaseOwner: null,
         finishedAt: clock.t,
+        revision: 0,
       });
       expect(await store.getArtifactResult(task.id, 'summary')).toEqual(summary);
       expect(await store.getArtifactResult(task.id, 'polish')).toBeNull();
@@ -127,7 +158,7 @@ export function artifactsConformance(ctx: ConformanceContext): void {
       const task = await succeeded({ polish: true });
       must(await ctx.store.claimArtifact('r1', LEASE, 1));
       const polished = { ...transcript, text: 'Hello, world.' };
-      expect(await ctx.store.completeArtifact(task.id, 'polish', 'r1', polished)).toBe(true);
+      expect(await ctx.store.completeArtifact(task.id, 'polish', 'r1', polished, 0)).toBe(true);
       expect(await ctx.store.getArtifactResult(task.id, 'polish')).toEqual(polished);
       expect(await ctx.store.getTranscript(task.id)).toEqual(transcript);
     });
@@ -186,7 +217,7 @@ export function artifactsConformance(ctx: ConformanceContext): void {
         errorCode: 'worker_lost',
         leaseOwner: null,
       });
-      expect(await store.completeArtifact(task.id, 'polish', 'r1', transcript)).toBe(false);
+      expect(await store.completeArtifact(task.id, 'polish', 'r1', transcript, 0)).toBe(false);
     });
 
     it("logs each change of state as an `artifact` event of its task, after the task's own", async () => {
@@ -225,7 +256,7 @@ export function artifactsConformance(ctx: ConformanceContext): void {
       const { store } = ctx;
       const task = await succeeded({ summary: true });
       must(await store.claimArtifact('r1', LEASE, 1));
-      await store.completeArtifact(task.id, 'summary', 'r1', summary);
+      await store.completeArtifact(task.id, 'summary', 'r1', summary, 0);
       expect(await store.remove(task.id, ALICE)).not.toBeNull();
       expect(await store.getArtifact(task.id, 'summary')).toBeNull();
       expect(await store.getArtifactResult(task.id, 'summary')).toBeNull();

@@ -13,6 +13,7 @@ import { searchIncremental } from './0011-search-incremental.js';
 import { claimPlan } from './0012-claim-plan.js';
 import { editCost } from './0013-edit-cost.js';
 import { queueDepth } from './0014-queue-depth.js';
+import { artifactRevision } from './0015-artifact-revision.js';
 
 /** PostgreSQL migrations in order. Append only. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -30,4 +31,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = checkMigrations([
   claimPlan,
   editCost,
   queueDepth,
+  artifactRevision,
 ]);

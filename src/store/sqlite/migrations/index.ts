@@ -8,6 +8,7 @@ import { transcriptRevisions } from './0007-transcript-revisions.js';
 import { library } from './0008-library.js';
 import { searchIncremental } from './0009-search-incremental.js';
 import { editReindex } from './0010-edit-reindex.js';
+import { artifactRevision } from './0011-artifact-revision.js';
 
 /** SQLite migrations in order. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -20,4 +21,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
   library,
   searchIncremental,
   editReindex,
+  artifactRevision,
 ]);

@@ -87,6 +87,8 @@ export interface ArtifactState {
   progress: { done_windows: number; total_windows: number };
   attempts: number;
   error: ApiErrorBody | null;
+  /** The transcript revision a succeeded result was made from. */
+  revision: number | null;
   /** The summary once it succeeded and was read; always null for a polish. */
   result: SummaryResult | null;
 }

@@ -99,6 +99,7 @@ export function useTaskArtifacts(api: Api, task: Task | null): TaskArtifacts {
       progress: event.progress,
       attempts: event.attempts,
       error: event.error,
+      revision: event.revision,
       result: event.status === 'succeeded' ? (before?.result ?? null) : null,
     });
     if (event.kind === 'summary' && event.status === 'succeeded') read('summary');

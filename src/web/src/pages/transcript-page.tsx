@@ -230,7 +230,12 @@ export function TranscriptPage({ api, id, at, highlight }: Props) {
         </p>
       </header>
       {running && <TaskProgress task={task} />}
-      <PostprocessPanel task={task} offered={caps?.postprocessing ?? []} artifacts={artifacts} />
+      <PostprocessPanel
+        task={task}
+        offered={caps?.postprocessing ?? []}
+        artifacts={artifacts}
+        revision={loaded.revision}
+      />
       {task.error && (
         <p class={task.status === 'failed' ? 'error-text' : 'hint'} data-testid="task-error">
           {task.status === 'failed' ? 'Failed: ' : 'Last attempt failed: '}

@@ -9,10 +9,13 @@ interface Props {
   /** The kinds this server can make now (capabilities' `postprocessing`). */
   offered: readonly ArtifactKind[];
   artifacts: TaskArtifacts;
+  /** The newest transcript revision the page knows: a result made from an older one can be made again. */
+  revision: number;
 }
 
 const TITLE: Record<ArtifactKind, string> = { summary: 'Summary', polish: 'Clean-up' };
 const ACTION: Record<ArtifactKind, string> = { summary: 'Summarise', polish: 'Clean up' };
+const REDO: Record<ArtifactKind, string> = { summary: 'Summarise again', polish: 'Clean up again' };
 const OFFER: Record<ArtifactKind, string> = {
   summary: 'A few sentences and the key points, written by the language model.',
   polish: 'Casing and punctuation restored, fillers removed; the machine transcript is kept.',
@@ -33,7 +36,7 @@ const STAGE_TEXT: Record<ArtifactStage, string> = {
  * The task's summary and clean-up (LLM post-processing): their progress, the summary itself, what
  * went wrong, and buttons to ask for either once the transcript is done.
  */
-export function PostprocessPanel({ task, offered, artifacts }: Props) {
+export function PostprocessPanel({ task, offered, artifacts, revision }: Props) {
   useAnnounceEnds(artifacts.artifacts);
   const succeeded = task.status === 'succeeded';
   const shown = ARTIFACT_KINDS.filter((kind) => {
@@ -55,6 +58,7 @@ export function PostprocessPanel({ task, offered, artifacts }: Props) {
           taskDone={succeeded}
           canRequest={offered.includes(kind)}
           busy={artifacts.requesting !== null}
+          revision={revision}
           onRequest={() => artifacts.request(kind)}
         />
       ))}
@@ -73,10 +77,11 @@ interface BlockProps {
   taskDone: boolean;
   canRequest: boolean;
   busy: boolean;
+  revision: number;
   onRequest(): void;
 }
 
-function ArtifactBlock({ kind, slot, taskDone, canRequest, busy, onRequest }: BlockProps) {
+function ArtifactBlock({ kind, slot, taskDone, canRequest, busy, revision, onRequest }: BlockProps) {
   const button = (label: string) =>
     canRequest && (
       <button type="button" class="button" disabled={busy} onClick={onRequest} data-testid={`request-${kind}`}>
@@ -126,6 +131,13 @@ function ArtifactBlock({ kind, slot, taskDone, canRequest, busy, onRequest }: Bl
             </ul>
           )}
           <p class="hint">Written by {slot.result.model}.</p>
+        </div>
+      )}
+      {taskDone && slot?.status === 'succeeded' && (slot.revision ?? 0) < revision && (
+        // Made before the latest edits: offer to make it again from them (the server re-queues it).
+        <div class="postprocess__offer" data-testid={`artifact-${kind}-outdated`}>
+          <p class="hint">Made before the latest edits to the transcript.</p>
+          {button(REDO[kind])}
         </div>
       )}
     </div>
