@@ -20,8 +20,8 @@
  * complete each task and claim the next in one step (`completeAndClaim`), as the real worker does; the
  * completion also stores a (tiny) transcript and appends its events, as it does for real; the others
  * store a small result.
- * Usage: npx tsx bench/queue-throughput.ts [tasks=2000] [workers=4] [backends=sqlite,postgres,pg-boss,bullmq]
- *   [modes=phased,pipelined]
+ * Usage: npx tsx bench/queue-throughput.ts [tasks=2000] [workers=4]
+ *   [backends=sqlite,postgres,pg-boss,pg-boss-batch,bullmq,bullmq-durable] [modes=phased,pipelined]
  */
 import { fork, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -259,6 +259,9 @@ async function durableRedis(): Promise<{ port: number; stop(): Promise<void> }> 
     ],
     { stdio: 'ignore' },
   );
+  // A bench that dies between here and stop() must not leave its Redis running.
+  const orphaned = () => server.kill('SIGKILL');
+  process.once('exit', orphaned);
   const client = redis(port);
   // ioredis retries until the server listens; the refusals before that are expected, and 'ready'
   // comes once it answers.
@@ -273,6 +276,7 @@ async function durableRedis(): Promise<{ port: number; stop(): Promise<void> }> 
   return {
     port,
     stop: async () => {
+      process.off('exit', orphaned);
       const exited = new Promise((r) => server.once('exit', r));
       server.kill('SIGTERM');
       await exited;

@@ -3,6 +3,15 @@ import type { Migration } from '../../migration.js';
 /** Closest two search-row positions may be; closer, and the task's rows are numbered afresh. */
 const POS_GAP = '1e-6';
 
+/** A segments array's word count (the word array's length, else the text's words), as one SELECT. */
+export const SEGMENTS_WORD_COUNT_SQL = `SELECT COALESCE(SUM(CASE
+      WHEN jsonb_typeof(s.seg -> 'words') = 'array' AND jsonb_array_length(s.seg -> 'words') > 0
+        THEN jsonb_array_length(s.seg -> 'words')
+      ELSE COALESCE(array_length(regexp_split_to_array(
+        NULLIF(regexp_replace(COALESCE(s.seg ->> 'text', ''), '^\\s+|\\s+$', '', 'g'), ''), '\\s+'), 1), 0)
+    END), 0)::integer
+  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(segs) = 'array' THEN segs ELSE '[]'::jsonb END) AS s (seg)`;
+
 /**
  * What an edit of an hour-long transcript costs PostgreSQL (issue 14: PATCH p95 < 50 ms). Measured
  * on a split of a 0.8 MB, 719-segment transcript (docs/benchmarks.md), three costs grew with the
@@ -26,15 +35,6 @@ const POS_GAP = '1e-6';
  *
  * Also: the trigger reads the task's owner once instead of joining tasks per segment.
  */
-/** A segments array's word count (the word array's length, else the text's words), as one SELECT. */
-export const SEGMENTS_WORD_COUNT_SQL = `SELECT COALESCE(SUM(CASE
-      WHEN jsonb_typeof(s.seg -> 'words') = 'array' AND jsonb_array_length(s.seg -> 'words') > 0
-        THEN jsonb_array_length(s.seg -> 'words')
-      ELSE COALESCE(array_length(regexp_split_to_array(
-        NULLIF(regexp_replace(COALESCE(s.seg ->> 'text', ''), '^\\s+|\\s+$', '', 'g'), ''), '\\s+'), 1), 0)
-    END), 0)::integer
-  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(segs) = 'array' THEN segs ELSE '[]'::jsonb END) AS s (seg)`;
-
 export const editCost: Migration = {
   version: 13,
   name: 'edit-cost',
