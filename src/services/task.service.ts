@@ -111,9 +111,9 @@ export class TaskService {
    */
   async receive(source: TaskSource, signal?: AbortSignal): Promise<ReceivedInput> {
     const { config, store } = this.deps;
-    // Refuse before receiving a possibly large input; enqueue re-checks atomically.
-    const counts = await store.countByStatus();
-    if (counts.queued >= config.maxQueued) throw new QueueFullError();
+    // Refuse before receiving a possibly large input; enqueue re-checks atomically. A counter read, so
+    // an upload's cost does not grow with every task ever stored.
+    if ((await store.queuedCount()) >= config.maxQueued) throw new QueueFullError();
 
     const id = randomUUID();
     const dir = await createMediaDir(config.dataDir, id);

@@ -120,7 +120,14 @@ export interface TaskStore {
   /** A task visible in `scope`, or null (missing and foreign look the same). */
   get(id: string, scope: Scope): Promise<Task | null>;
   list(scope: Scope, filter: ListFilter): Promise<TaskPage>;
+  /** Every stored task, by status. On PostgreSQL its cost grows with the stored tasks (metrics use it). */
   countByStatus(): Promise<Record<TaskStatus, number>>;
+  /**
+   * The queued tasks, from counters the store keeps (SQLite migration 12, PostgreSQL migration 14):
+   * its cost does not grow with the stored or the queued tasks. For checks on every request (an
+   * upload's early refusal, readiness); the enqueue's bound is checked again, atomically.
+   */
+  queuedCount(): Promise<number>;
 
   // --- worker transitions ---
   /**

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { QueueFullError } from '../../src/core/errors/index.js';
 import { createStore } from '../../src/store/create-store.js';
 import { SqliteTaskStore } from '../../src/store/sqlite/sqlite.store.js';
-import { newTask } from './conformance/fixtures.js';
+import { FakeClock, LEASE, must, newTask } from './conformance/fixtures.js';
 import { taskStoreConformance } from './conformance/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'earshot-sqlite-store-'));
@@ -54,6 +55,7 @@ describe('SqliteTaskStore', () => {
         { version: 9, name: 'search-incremental' },
         { version: 10, name: 'edit-reindex' },
         { version: 11, name: 'artifact-revision' },
+        { version: 12, name: 'task-counts' },
       ]);
     } finally {
       db.close();
@@ -222,5 +224,106 @@ describe('SqliteTaskStore search migration', () => {
       },
     ]);
     await again.close();
+  });
+  describe('task counts (migration 12)', () => {
+    /** The counts the store reads, and the tasks counted directly, status by status. */
+    const countsOf = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        const kept = db.prepare('SELECT status, n FROM task_counts ORDER BY status').all();
+        const counted = db
+          .prepare(
+            `SELECT s.status, (SELECT count(*) FROM tasks t WHERE t.status = s.status) AS n
+             FROM task_counts s ORDER BY s.status`,
+          )
+          .all();
+        return { kept, counted };
+      } finally {
+        db.close();
+      }
+    };
+
+    it('stay equal to the tasks by status through every transition', async () => {
+      const file = newFile();
+      const clock = new FakeClock();
+      const store = new SqliteTaskStore(file, { now: clock.now });
+      const steps: string[] = [];
+      const check = (step: string) => {
+        const { kept, counted } = countsOf(file);
+        steps.push(step);
+        expect(kept, steps.join('; ')).toEqual(counted);
+      };
+      try {
+        await store.migrate();
+        check('empty');
+        const tasks = [];
+        for (let i = 0; i < 8; i++) tasks.push(await store.enqueue(newTask({ maxAttempts: 2 }), 100));
+        check('enqueued 8');
+        const [a, b, c] = [
+          await store.claim('w1', LEASE),
+          await store.claim('w2', LEASE),
+          await store.claim('w3', LEASE),
+        ];
+        check('claimed 3');
+        await store.fail(must(a).id, 'w1', { code: 'engine_failed', message: 'x', retryable: true });
+        check('a retryable failure requeues');
+        await store.release(must(b).id, 'w2');
+        check('a release requeues');
+        clock.advance(LEASE + 1);
+        expect(await store.reclaimExpired(clock.t)).toBe(1);
+        check('an expired lease requeues');
+        await store.cancel(must(tasks[7]).id, { admin: true });
+        check('a queued task cancelled');
+        await store.remove(must(tasks[6]).id, { admin: true });
+        check('a queued task deleted');
+        clock.advance(60_000); // past the retry backoff
+        const d = must(await store.claim('w4', LEASE));
+        const transcript = { language: 'en', duration: 1, segments: [], text: '' };
+        const { next } = await store.completeAndClaim(d.id, 'w4', transcript, LEASE);
+        check('completed one and claimed the next in one transaction');
+        await store.fail(must(next).id, 'w4', { code: 'bad_audio', message: 'x', retryable: false });
+        check('a final failure');
+        await store.retry(must(next).id, { admin: true });
+        check("a user's retry requeues");
+        await store.remove(must(c).id, { admin: true });
+        check('a task deleted');
+        await store.addFinished(newTask(), transcript);
+        check('a finished task added');
+        // countByStatus and the bound read these rows: full at exactly the queued number.
+        const counts = await store.countByStatus();
+        const { counted } = countsOf(file);
+        expect(counts).toEqual(
+          Object.fromEntries(counted.map((r) => [(r as { status: string }).status, (r as { n: number }).n])),
+        );
+        await expect(store.enqueue(newTask(), counts.queued)).rejects.toBeInstanceOf(QueueFullError);
+        await expect(store.enqueue(newTask(), counts.queued + 1)).resolves.toMatchObject({ status: 'queued' });
+        check('the bound admitted one');
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('start from the tasks already stored when the migration runs', async () => {
+      const file = newFile();
+      const store = new SqliteTaskStore(file);
+      await store.migrate();
+      for (let i = 0; i < 3; i++) await store.enqueue(newTask(), 100);
+      await store.claim('w', LEASE);
+      await store.addFinished(newTask(), { language: 'en', duration: 1, segments: [], text: '' });
+      await store.close();
+      // Back to the schema before migration 12, with the tasks kept; 12 then counts them.
+      const db = new Database(file);
+      db.exec(`DROP TRIGGER tasks_count_insert; DROP TRIGGER tasks_count_update; DROP TRIGGER tasks_count_delete;
+        DROP TABLE task_counts; DROP INDEX tasks_claim_idx; DROP INDEX tasks_lease_idx;
+        CREATE INDEX tasks_claim_idx ON tasks (status, priority DESC, created_at, id, run_at);
+        CREATE INDEX tasks_lease_idx ON tasks (status, lease_expires_at);
+        DELETE FROM schema_migrations WHERE version = 12;`);
+      db.close();
+      const again = new SqliteTaskStore(file);
+      await again.migrate();
+      expect(await again.countByStatus()).toMatchObject({ queued: 2, processing: 1, succeeded: 1 });
+      expect(countsOf(file).kept).toEqual(countsOf(file).counted);
+      await again.close();
+    });
   });
 });

@@ -44,7 +44,7 @@ export function healthRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         let timer: NodeJS.Timeout | undefined;
         try {
           await Promise.race([
-            ctx.store.countByStatus(),
+            ctx.store.queuedCount(),
             new Promise((_, reject) => {
               timer = setTimeout(() => reject(new Error('store check timed out')), READY_TIMEOUT_MS);
             }),

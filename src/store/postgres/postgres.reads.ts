@@ -42,3 +42,12 @@ export async function listTasks(db: PgDb, scope: Scope, filter: ListFilter): Pro
 export async function countByStatus(db: PgDb): Promise<Record<TaskStatus, number>> {
   return countsFrom(await db.all(`SELECT status, count(*) AS n FROM ${db.t.tasks} GROUP BY status`));
 }
+
+/**
+ * The sum of the per-backend counter rows (migration 14) as this statement's snapshot sees them:
+ * exact for committed transitions, and a few rows whatever the queue holds. No lock: the enqueue's
+ * own bound check is the atomic one.
+ */
+export async function queuedCount(db: PgDb): Promise<number> {
+  return Number((await db.get(`SELECT coalesce(sum(queued), 0) AS n FROM ${db.t.schema}.queue_depth`))?.n);
+}

@@ -196,6 +196,10 @@ export class PostgresTaskStore implements TaskStore {
     return reads.countByStatus(this.db);
   }
 
+  async queuedCount(): Promise<number> {
+    return reads.queuedCount(this.db);
+  }
+
   // --- worker transitions ---
 
   /**

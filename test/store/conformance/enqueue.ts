@@ -57,8 +57,11 @@ export function enqueueConformance(ctx: ConformanceContext): void {
       expect(err).toBeInstanceOf(QueueFullError);
       expect(err).toMatchObject({ code: 'queue_full', status: 429 });
       expect((await store.countByStatus()).queued).toBe(2);
+      expect(await store.queuedCount()).toBe(2);
       await claimed();
+      expect(await store.queuedCount()).toBe(1);
       await expect(store.enqueue(newTask(), 2)).resolves.toMatchObject({ status: 'queued' });
+      expect(await store.queuedCount()).toBe(2);
     });
 
     // Concurrent on PostgreSQL; interleaved one at a time on SQLite's synchronous driver.
@@ -71,6 +74,7 @@ export function enqueueConformance(ctx: ConformanceContext): void {
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(QueueFullError);
       expect((await store.countByStatus()).queued).toBe(5);
+      expect(await store.queuedCount()).toBe(5);
     });
 
     it('lists newest first with status filter, paging, total and counts for the scope', async () => {

@@ -9,6 +9,7 @@ import { library } from './0008-library.js';
 import { searchIncremental } from './0009-search-incremental.js';
 import { editReindex } from './0010-edit-reindex.js';
 import { artifactRevision } from './0011-artifact-revision.js';
+import { taskCounts } from './0012-task-counts.js';
 
 /** SQLite migrations in order. Append only. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
@@ -22,4 +23,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = checkMigrations([
   searchIncremental,
   editReindex,
   artifactRevision,
+  taskCounts,
 ]);
