@@ -16,12 +16,18 @@
  *     append-only file flushed on every write (`appendfsync always`): durable when it answers, as
  *     the PostgreSQL backends are. It shows what BullMQ's lead costs once it keeps what it acknowledged.
  *     Not one of the issue's goals (those compare with the local Redis as it is).
+ *   - two runs of the PostgreSQL store that are not Earshot, asked for by name only, to find where
+ *     PostgreSQL's floor is (docs/benchmarks.md): 'postgres-bare' is the same store with every
+ *     trigger, CHECK and secondary index the queue itself does not need dropped after migrating (the
+ *     queue bound's counter, webhooks, search, word counts); 'postgres-bare-async' is that with
+ *     `synchronous_commit = off` as well, so no commit waits for its flush.
  * Every task's "work" is nothing: what is measured is the queue. Earshot's workers claim once, then
  * complete each task and claim the next in one step (`completeAndClaim`), as the real worker does; the
  * completion also stores a (tiny) transcript and appends its events, as it does for real; the others
  * store a small result.
  * Usage: npx tsx bench/queue-throughput.ts [tasks=2000] [workers=4]
  *   [backends=sqlite,postgres,pg-boss,pg-boss-batch,bullmq,bullmq-durable] [modes=phased,pipelined]
+ *   (also postgres-bare, postgres-bare-async when named)
  */
 import { fork, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -44,9 +50,29 @@ const PG_URL = process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1
 /** BullMQ under ESM takes a constructed client; workers need maxRetriesPerRequest null. */
 const redis = (port = 6379) => new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null });
 const BACKENDS = ['sqlite', 'postgres', 'pg-boss', 'pg-boss-batch', 'bullmq', 'bullmq-durable'] as const;
+/** The floor experiment's stores (see above); run only when named. */
+const FLOOR_BACKENDS = ['postgres-bare', 'postgres-bare-async'] as const;
 /** pg-boss fetches this many jobs per poll in its 'pg-boss-batch' run (its way to throughput). */
 const PG_BOSS_BATCH = 20;
-type Backend = (typeof BACKENDS)[number];
+type Backend = (typeof BACKENDS)[number] | (typeof FLOOR_BACKENDS)[number];
+/** Backends driven through Earshot's TaskStore. */
+const isEarshot = (b: Backend) =>
+  b === 'sqlite' || b === 'postgres' || b === 'postgres-bare' || b === 'postgres-bare-async';
+
+/**
+ * What 'postgres-bare' drops after migrating: everything on the task path that a queue alone does
+ * not need. Features go with it (the queue bound, webhooks, search, word counts, event reads by task,
+ * user or age, status counts, and the schema's CHECKs), so it is a measurement, never a deployment.
+ */
+const BARE_SQL = `
+DROP TRIGGER tasks_queue_depth_delete ON tasks; DROP TRIGGER tasks_queue_depth_enter ON tasks;
+DROP TRIGGER tasks_queue_depth_insert ON tasks; DROP TRIGGER tasks_queue_depth_leave ON tasks;
+DROP TRIGGER events_webhook_outbox ON events;
+DROP TRIGGER transcripts_search_index ON transcripts; DROP TRIGGER transcripts_word_count ON transcripts;
+DROP INDEX events_created_idx; DROP INDEX events_user_idx; DROP INDEX events_task_idx;
+DROP INDEX tasks_status_idx; DROP INDEX tasks_user_title_idx; DROP INDEX tasks_created_idx;
+ALTER TABLE tasks DROP CONSTRAINT tasks_check, DROP CONSTRAINT tasks_status_check,
+  DROP CONSTRAINT tasks_title_check, DROP CONSTRAINT tasks_attempts_check, DROP CONSTRAINT tasks_max_attempts_check;`;
 
 /** What a worker process needs to find its queue. */
 interface Target {
@@ -76,7 +102,7 @@ async function runWorker(target: Target): Promise<void> {
   }, REPORT_MS);
   let start: () => Promise<void>;
   let stop: () => Promise<void>;
-  if (target.backend === 'sqlite' || target.backend === 'postgres') {
+  if (isEarshot(target.backend)) {
     const store = createStore(target.where, { poolSize: 2 });
     await store.countByStatus(); // connected before the clock starts
     const id = `bench-${process.pid}`;
@@ -148,9 +174,15 @@ interface Producer {
   close(): Promise<void>;
 }
 
-async function earshotProducer(url: string): Promise<Producer> {
+async function earshotProducer(url: string, bare?: { schema: string }): Promise<Producer> {
   const store: TaskStore = createStore(url);
   await store.migrate();
+  if (bare) {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`SET search_path TO "${bare.schema}"; ${BARE_SQL}`);
+    await client.end();
+  }
   const user = await store.createUser(`bench-${randomUUID()}`, 'user', randomBytes(16).toString('hex'));
   const task = (): NewTask => ({
     id: randomUUID(),
@@ -178,7 +210,7 @@ async function setUp(backend: Backend): Promise<{ target: Target; producer: Prod
     const url = `sqlite:${join(await mkdtemp(join(tmpdir(), 'earshot-bench-queue-')), 'earshot.db')}`;
     return { target: { backend, where: url }, producer: await earshotProducer(url), tearDown: async () => {} };
   }
-  if (backend === 'postgres' || backend === 'pg-boss' || backend === 'pg-boss-batch') {
+  if (backend !== 'bullmq' && backend !== 'bullmq-durable') {
     const schema = `bench_queue_${suffix}`;
     const dropSchema = async () => {
       const client = new pg.Client({ connectionString: PG_URL });
@@ -189,6 +221,17 @@ async function setUp(backend: Backend): Promise<{ target: Target; producer: Prod
     if (backend === 'postgres') {
       const url = `${PG_URL}?schema=${schema}`;
       return { target: { backend, where: url }, producer: await earshotProducer(url), tearDown: dropSchema };
+    }
+    if (backend === 'postgres-bare' || backend === 'postgres-bare-async') {
+      // Every connection, the producer's and the workers', commits without waiting for the flush.
+      const async =
+        backend === 'postgres-bare-async' ? `&options=${encodeURIComponent('-c synchronous_commit=off')}` : '';
+      const url = `${PG_URL}?schema=${schema}${async}`;
+      return {
+        target: { backend, where: url },
+        producer: await earshotProducer(url, { schema }),
+        tearDown: dropSchema,
+      };
     }
     const boss = new PgBoss({ connectionString: PG_URL, schema, max: 2, supervise: false });
     await boss.start();
@@ -370,11 +413,16 @@ if (process.argv[2] === '--worker') {
     const sqlite = by('sqlite');
     const postgres = by('postgres');
     const durable = by('bullmq-durable');
+    const bare = by('postgres-bare');
+    const bareAsync = by('postgres-bare-async');
     return {
       postgresVsBestOther: postgres && best ? round(postgres / best, 2) : null,
       sqliteVsBestOther: sqlite && best ? round(sqlite / best, 2) : null,
       // Not a goal of the issue: PostgreSQL against BullMQ on a Redis as durable as it is.
       postgresVsDurableBullmq: postgres && durable ? round(postgres / durable, 2) : null,
+      // The floor experiment (not Earshot): how near half the best other PostgreSQL gets with less.
+      ...(bare && best ? { postgresBareVsBestOther: round(bare / best, 2) } : {}),
+      ...(bareAsync && best ? { postgresBareAsyncVsBestOther: round(bareAsync / best, 2) } : {}),
     };
   };
   console.log(
