@@ -51,6 +51,18 @@ export interface Artifact {
   revision: number | null;
 }
 
+/**
+ * A succeeded result made from an older revision than the transcript's newest: the transcript was
+ * edited since. A result without a recorded revision counts as made from revision 0. The store
+ * re-queues such a result when it is asked for again; the web UI offers to.
+ */
+export function artifactOutdated(
+  artifact: { status: ArtifactStatus; revision: number | null },
+  transcriptRevision: number,
+): boolean {
+  return artifact.status === 'succeeded' && (artifact.revision ?? 0) < transcriptRevision;
+}
+
 /** A transcript's summary. */
 export interface Summary {
   summary: string;

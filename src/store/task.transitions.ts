@@ -1,4 +1,4 @@
-import type { Artifact } from '../core/artifact.js';
+import { type Artifact, artifactOutdated } from '../core/artifact.js';
 import { ConflictError, type FailureInfo, failureOf, WorkerLostError } from '../core/errors/index.js';
 import type { FailureEventData, TaskEventData } from '../core/event.js';
 import { backoffMs } from '../core/retry-policy.js';
@@ -44,14 +44,12 @@ export function assertArtifactRequestable(task: Task): void {
 
 /**
  * What requesting an artifact that exists already does: a failed one is queued again (attempts
- * reset), and so is a succeeded one made from an older revision than the transcript's newest (it was
- * edited since: the summary or polish is made again from the edit). A queued or running one, or a
- * succeeded one of the newest revision, is left as it is, so repeating a request is harmless. A
- * result without a recorded revision counts as made from revision 0.
+ * reset), and so is an outdated one (artifactOutdated: the transcript was edited since, so the summary
+ * or polish is made again from the edit). A queued or running one, or a succeeded one of the newest
+ * revision, is left as it is, so repeating a request is harmless.
  */
 export function artifactRequeues(artifact: Pick<Artifact, 'status' | 'revision'>, transcriptRevision: number): boolean {
-  if (artifact.status === 'failed') return true;
-  return artifact.status === 'succeeded' && (artifact.revision ?? 0) < transcriptRevision;
+  return artifact.status === 'failed' || artifactOutdated(artifact, transcriptRevision);
 }
 
 /** Counts with every status present, so callers never meet a missing key. */

@@ -18,6 +18,7 @@ import {
 import type { PgDb, PgQuery } from './postgres.db.js';
 import * as events from './postgres.events.js';
 import * as reads from './postgres.reads.js';
+import * as revisions from './postgres.revisions.js';
 
 /**
  * Artifact transitions on PostgreSQL. Each takes the transaction it runs in; runner transitions
@@ -91,8 +92,7 @@ export async function request(
     if (created) await logEvent(db, q, created, now, task.userId);
     return created;
   }
-  const current = await q.get(`SELECT revision FROM ${db.t.transcripts} WHERE task_id = $1`, [taskId]);
-  if (!artifactRequeues(existing, Number(current?.revision ?? 0))) return existing;
+  if (!artifactRequeues(existing, (await revisions.headRevision(db, q, taskId)) ?? 0)) return existing;
   const row = await q.get(
     `UPDATE ${db.t.artifacts} SET status = 'queued', stage = 'waiting', attempts = 0, run_at = $3, done_windows = 0,
        total_windows = 0, error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL,

@@ -176,12 +176,18 @@ export async function getWithRevision(db: PgDb, taskId: string): Promise<Revised
   return newestOn(db, db, taskId);
 }
 
+/** The newest revision's number, or null when the task has no transcript. */
+export async function headRevision(db: PgDb, q: PgQuery, taskId: string): Promise<number | null> {
+  const head = await q.get(`SELECT revision FROM ${db.t.transcripts} WHERE task_id = $1`, [taskId]);
+  return head ? Number(head.revision) : null;
+}
+
 export async function getRevision(db: PgDb, taskId: string, revision: number): Promise<Transcript | null> {
   return db.read(async (q) => {
-    const head = await q.get(`SELECT revision FROM ${db.t.transcripts} WHERE task_id = $1`, [taskId]);
-    if (!head) return null;
+    const head = await headRevision(db, q, taskId);
+    if (head === null) return null;
     const newest = async () => (await newestOn(db, q, taskId))?.transcript ?? null;
-    return readRevision(db, q, taskId, revision, Number(head.revision), newest);
+    return readRevision(db, q, taskId, revision, head, newest);
   });
 }
 

@@ -18,6 +18,7 @@ import {
 import type { SqliteDb } from './sqlite.db.js';
 import * as events from './sqlite.events.js';
 import * as reads from './sqlite.reads.js';
+import * as revisions from './sqlite.revisions.js';
 
 /**
  * Artifact transitions on SQLite. Every function runs inside the caller's write transaction
@@ -73,8 +74,7 @@ export function request(db: SqliteDb, taskId: string, kind: ArtifactKind, scope:
     if (created) logEvent(db, created, now, task.userId);
     return created;
   }
-  const revision = Number(db.get('SELECT revision FROM transcripts WHERE task_id = ?', [taskId])?.revision ?? 0);
-  if (!artifactRequeues(existing, revision)) return existing;
+  if (!artifactRequeues(existing, revisions.headRevision(db, taskId) ?? 0)) return existing;
   return changed(
     db,
     db.get(

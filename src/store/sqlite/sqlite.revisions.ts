@@ -128,17 +128,17 @@ export function getWithRevision(db: SqliteDb, taskId: string): RevisedTranscript
   return row ? { revision: Number(row.revision), transcript: JSON.parse(String(row.json)) as Transcript } : null;
 }
 
+/** The newest revision's number, or null when the task has no transcript. */
+export function headRevision(db: SqliteDb, taskId: string): number | null {
+  const head = db.get('SELECT revision FROM transcripts WHERE task_id = ?', [taskId]);
+  return head ? Number(head.revision) : null;
+}
+
 export function getRevision(db: SqliteDb, taskId: string, revision: number): Transcript | null {
   return db.read(() => {
-    const head = db.get('SELECT revision FROM transcripts WHERE task_id = ?', [taskId]);
-    if (!head) return null;
-    return readRevision(
-      db,
-      taskId,
-      revision,
-      Number(head.revision),
-      () => getWithRevision(db, taskId)?.transcript ?? null,
-    );
+    const head = headRevision(db, taskId);
+    if (head === null) return null;
+    return readRevision(db, taskId, revision, head, () => getWithRevision(db, taskId)?.transcript ?? null);
   });
 }
 

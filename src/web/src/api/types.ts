@@ -13,6 +13,7 @@ export {
   type ArtifactKind,
   type ArtifactStage,
   type ArtifactStatus,
+  artifactOutdated,
 } from '../../../core/artifact.js';
 export { isTerminal, TASK_STAGES, TASK_STATUSES, type TaskStage, type TaskStatus } from '../../../core/task.js';
 export {

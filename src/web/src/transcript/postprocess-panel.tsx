@@ -1,5 +1,12 @@
 import { useEffect, useRef } from 'preact/hooks';
-import { ARTIFACT_KINDS, type ArtifactKind, type ArtifactStage, type ArtifactStatus, type Task } from '../api/types';
+import {
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  type ArtifactStage,
+  type ArtifactStatus,
+  artifactOutdated,
+  type Task,
+} from '../api/types';
 import { useAnnounce } from '../components/announcer';
 import { ProgressBar } from '../components/progress-bar';
 import { type ArtifactSlot, isActive, type TaskArtifacts } from '../hooks/use-task-artifacts';
@@ -133,7 +140,7 @@ function ArtifactBlock({ kind, slot, taskDone, canRequest, busy, revision, onReq
           <p class="hint">Written by {slot.result.model}.</p>
         </div>
       )}
-      {taskDone && slot?.status === 'succeeded' && (slot.revision ?? 0) < revision && (
+      {taskDone && slot && artifactOutdated(slot, revision) && (
         // Made before the latest edits: offer to make it again from them (the server re-queues it).
         <div class="postprocess__offer" data-testid={`artifact-${kind}-outdated`}>
           <p class="hint">Made before the latest edits to the transcript.</p>
