@@ -201,6 +201,9 @@ describe('web UI: summary and clean-up', () => {
     await page.getByTestId('artifact-summary-outdated').waitFor();
     const outdated = page.getByTestId('artifact-polish-outdated');
     await outdated.getByRole('button', { name: 'Clean up again' }).click();
+    // The old result is still drawn as succeeded until the re-queue arrives: wait for it to go first,
+    // or the wait below could match it.
+    await outdated.waitFor({ state: 'detached', timeout: 30_000 });
     await page
       .locator('[data-testid="artifact-polish"][data-status="succeeded"] [data-testid="artifact-polish-ready"]')
       .waitFor({ timeout: 30_000 });
